@@ -1,0 +1,1 @@
+"""The API gateway and shared kernel: identity, queue, audit, errors — never a service's rules."""

@@ -1,0 +1,126 @@
+"""create_app(): config → logging → db → api → identity → services.register_all(api)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_cors import CORS
+from redis import Redis
+
+from gateway import health, idempotency, logs
+from gateway.auth import KeyRing, decode_access_token
+from gateway.config import Config
+from gateway.db import Database
+from gateway.errors import Unauthorized, register_error_handlers
+from gateway.extensions import Api, limiter
+
+log = logging.getLogger(__name__)
+
+API_SPEC = {
+    "API_TITLE": "Pematang Siantar citizen super-app API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    "OPENAPI_REDOC_PATH": "redoc",
+    "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "description": "One API for adminduk, complaints, permits and parking of Kota Pematangsiantar."
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            }
+        },
+    },
+}
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    config = Config()
+    for key, value in (overrides or {}).items():
+        if key in {f.name for f in dataclasses.fields(Config)}:
+            setattr(config, key, value)
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(config.as_flask())
+    app.config.update(API_SPEC)
+    app.config.update({k: v for k, v in (overrides or {}).items() if k not in app.config})
+    app.config["RATELIMIT_STORAGE_URI"] = config.REDIS_URL or "memory://"
+    app.config["RATELIMIT_ENABLED"] = config.RATELIMIT_ENABLED
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logs.configure(json_logs=config.LOG_JSON)
+
+    app.extensions["database"] = Database(config.DATABASE_URL)
+    app.extensions["keyring"] = KeyRing.load(
+        config.JWT_PRIVATE_KEY_FILE, config.JWT_PREVIOUS_PUBLIC_KEY_FILES
+    )
+    app.extensions["redis"] = Redis.from_url(config.REDIS_URL) if config.REDIS_URL else None
+
+    _register_request_hooks(app)
+    CORS(
+        app,
+        origins=[o.strip() for o in config.CORS_ORIGINS.split(",") if o.strip()],
+        expose_headers=["X-Request-ID", "ETag", "Retry-After", "X-Total-Count", "X-Pagination"],
+    )
+    limiter.init_app(app)
+    health.init_app(app)
+    idempotency.init_app(app)
+
+    api = Api(app)
+    register_error_handlers(app)  # after Api(), so ours replace flask-smorest's handlers
+    from gateway import admin
+    from gateway.identity import routes as identity_routes
+
+    identity_routes.register(api)
+    admin.register(api)
+
+    import services
+
+    services.register_all(api)
+    return app
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+
+    @app.before_request
+    def _authenticate() -> Response | None:
+        """Resolve the caller once per request; views then only check roles."""
+        g.principal = None
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise Unauthorized("Authorization must be 'Bearer <token>'", reason="invalid_token")
+            from gateway.identity import service as identity
+
+            principal = decode_access_token(token.strip())
+            identity.ensure_token_active(principal)
+            on_behalf = request.headers.get("X-On-Behalf-Of")
+            if on_behalf:
+                principal = identity.act_on_behalf(
+                    principal, nik=on_behalf, reason=request.headers.get("X-On-Behalf-Reason", "")
+                )
+            g.principal = principal
+        return idempotency.before_request()
+
+    @app.after_request
+    def _echo_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        principal = g.get("principal")
+        if principal is not None and principal.on_behalf_of and response.status_code < 500:
+            from gateway.identity import service as identity
+
+            identity.audit_on_behalf(principal, f"{request.method} {request.url_rule or request.path}")
+        return response

@@ -1,0 +1,68 @@
+"""One configuration object, read from the environment (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{ROOT / 'instance' / 'app.db'}"
+
+
+@dataclass
+class Config:
+    """Everything the app reads from its environment, in one place so tests can override it."""
+
+    APP_ENV: str = field(default_factory=lambda: _env("APP_ENV", "development"))
+    DATABASE_URL: str = field(default_factory=lambda: _env("DATABASE_URL") or _default_database_url())
+    REDIS_URL: str | None = field(default_factory=lambda: _env("REDIS_URL"))
+    SECRET_KEY: str = field(default_factory=lambda: _env("SECRET_KEY", "dev-secret-change-me"))
+    JWT_PRIVATE_KEY_FILE: str = field(
+        default_factory=lambda: _env("JWT_PRIVATE_KEY_FILE", str(ROOT / "instance" / "jwt_private.pem"))
+    )
+    # Public keys of retired signing keys, still accepted until their tokens expire (rotation).
+    JWT_PREVIOUS_PUBLIC_KEY_FILES: str = field(
+        default_factory=lambda: _env("JWT_PREVIOUS_PUBLIC_KEY_FILES", "")
+    )
+    JWT_ISSUER: str = field(default_factory=lambda: _env("JWT_ISSUER", "https://api.siantarkota.go.id"))
+    JWT_AUDIENCE: str = field(default_factory=lambda: _env("JWT_AUDIENCE", "siantar-superapp"))
+    ACCESS_TOKEN_TTL: int = field(default_factory=lambda: int(_env("ACCESS_TOKEN_TTL", "900")))
+    REFRESH_TOKEN_TTL: int = field(default_factory=lambda: int(_env("REFRESH_TOKEN_TTL", str(30 * 86400))))
+    TZ_LOCAL: str = field(default_factory=lambda: _env("TZ_LOCAL", "Asia/Jakarta"))
+    REGION_CODE: str = field(default_factory=lambda: _env("REGION_CODE", "12.72"))
+    CORS_ORIGINS: str = field(default_factory=lambda: _env("CORS_ORIGINS", "http://localhost:3000"))
+    MAX_CONTENT_LENGTH: int = field(
+        default_factory=lambda: int(_env("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024)))
+    )
+    RATELIMIT_ENABLED: bool = field(default_factory=lambda: _env("RATELIMIT_ENABLED", "1") == "1")
+    OTP_TTL_SECONDS: int = 300
+    OTP_MAX_ATTEMPTS: int = 5
+    # Webhook secrets of outside systems (SMS gateway, OSS, acquirer); HMAC-SHA256.
+    WEBHOOK_SECRET_SMS: str = field(
+        default_factory=lambda: _env("WEBHOOK_SECRET_SMS", "dev-sms-webhook-secret")
+    )
+    NOTIFY_SMS_ADAPTER: str = field(default_factory=lambda: _env("NOTIFY_SMS_ADAPTER", "log"))
+    AKTA_NUMBER_TEMPLATE: str = field(
+        default_factory=lambda: _env("AKTA_NUMBER_TEMPLATE", "{kabkota}-LT-{ddmmyyyy}-{serial:04d}")
+    )
+    PUBLIC_BASE_URL: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
+    LOG_JSON: bool = field(
+        default_factory=lambda: _env("LOG_JSON", "") == "1" or _env("APP_ENV") == "production"
+    )
+
+    def as_flask(self) -> dict:
+        """The subset Flask and its extensions read from app.config."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.REDIS_URL)

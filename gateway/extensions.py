@@ -1,0 +1,88 @@
+"""flask-smorest Api and Blueprint (with auth decorators that document 401/403), base Schema, limiter."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import g
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+
+from gateway.auth import Principal
+from gateway.errors import Forbidden, Unauthorized
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class ErrorSchema(ma.Schema):
+    """The one error body (DESIGN.md §4)."""
+
+    code = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+    errors = ma.fields.Dict()
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class Api(_Api):
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
+
+
+class Blueprint(_Blueprint):
+    """Blueprint whose auth decorators both enforce and document who may call a view."""
+
+    def auth(self, *roles: str, scopes: tuple[str, ...] = ()) -> Callable:
+        """Require a token whose role is one of `roles` (and, for clients, every scope in `scopes`)."""
+
+        def decorator(func: Callable) -> Callable:
+            @functools.wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                principal: Principal | None = g.get("principal")
+                if principal is None:
+                    raise Unauthorized("Authentication required", reason="authentication_required")
+                if roles and principal.role not in roles:
+                    raise Forbidden(
+                        f"This endpoint is for role {', '.join(roles)}", reason="role_not_allowed"
+                    )
+                for scope in scopes:
+                    if principal.is_client and not principal.has_scope(scope):
+                        raise Forbidden(f"Client lacks scope {scope}", reason="scope_required")
+                return func(*args, **kwargs)
+
+            who = ", ".join(roles) if roles else "any authenticated caller"
+            if scopes:
+                who += f" (clients need scope {' '.join(scopes)})"
+            doc = self._doc_for(wrapper, {"security": [{"bearerAuth": []}]}, who)
+            doc = self.alt_response(401, schema=ErrorSchema, description="Missing, invalid or expired token")(
+                doc
+            )
+            return self.alt_response(403, schema=ErrorSchema, description=f"Caller is not {who}")(doc)
+
+        return decorator
+
+    def public(self, func: Callable) -> Callable:
+        """Mark a view as callable by anyone (documented as such)."""
+        return self._doc_for(func, {"security": []}, "anyone, no token")
+
+    def _doc_for(self, func: Callable, doc: dict[str, Any], who: str) -> Callable:
+        func = self.doc(**doc)(func)
+        func.__doc__ = (func.__doc__ or "").rstrip() + f"\n\nWho may call: {who}."
+        return func
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -1,0 +1,117 @@
+"""Idempotency-Key store: a retried POST returns the first response; a changed body is a 422."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from flask import Flask, Response, g, request
+from sqlalchemy import Integer, LargeBinary, String, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.db import Base, UnitOfWork, utcnow
+from gateway.errors import BadRequest, Conflict, ValidationFailed
+
+KEEP = timedelta(hours=24)
+MAX_KEY = 200
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_record"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)  # who: principal id or client ip
+    key: Mapped[str] = mapped_column(String(MAX_KEY), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer)  # None while the first request is running
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    headers: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _scope() -> str:
+    principal = g.get("principal")
+    return f"{principal.kind}:{principal.id}" if principal else f"anon:{request.remote_addr}"
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(request.path.encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def before_request() -> Response | None:
+    """Claim the key or replay the stored response. Runs after authentication."""
+    if request.method != "POST":
+        return None
+    key = request.headers.get("Idempotency-Key")
+    principal = g.get("principal")
+    if key is None:
+        if principal is not None and principal.is_client and request.path.startswith("/api/"):
+            raise BadRequest(
+                "Idempotency-Key header is required for machine clients", reason="idempotency_key_required"
+            )
+        return None
+    if not key or len(key) > MAX_KEY:
+        raise BadRequest("Idempotency-Key must be 1-200 characters", reason="idempotency_key_invalid")
+    scope, fingerprint = _scope(), _fingerprint()
+    with UnitOfWork() as uow:
+        assert uow.session is not None
+        uow.session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.scope == scope,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.created_at < utcnow() - KEEP,
+            )
+        )
+        existing = uow.session.get(IdempotencyRecord, (scope, key))
+        if existing is None:
+            uow.session.add(IdempotencyRecord(scope=scope, key=key, request_hash=fingerprint))
+            try:
+                uow.commit()
+            except IntegrityError:
+                raise Conflict(
+                    "A request with this Idempotency-Key is in progress", reason="idempotency_in_progress"
+                ) from None
+            g.idempotency = (scope, key)
+            return None
+        if existing.request_hash != fingerprint:
+            raise ValidationFailed(
+                "Idempotency-Key was used with a different request body", reason="idempotency_key_reused"
+            )
+        if existing.status is None:
+            raise Conflict(
+                "A request with this Idempotency-Key is in progress", reason="idempotency_in_progress"
+            )
+        response = Response(existing.body, status=existing.status, content_type=existing.content_type)
+        for name, value in (existing.headers or {}).items():
+            response.headers[name] = value
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+
+def after_request(response: Response) -> Response:
+    """Store the outcome; a server error frees the key so the client can retry for real."""
+    claim = g.pop("idempotency", None)
+    if claim is None:
+        return response
+    with UnitOfWork() as uow:
+        assert uow.session is not None
+        record = uow.session.get(IdempotencyRecord, claim)
+        if record is not None:
+            if response.status_code >= 500:
+                uow.session.delete(record)
+            else:
+                record.status = response.status_code
+                record.body = response.get_data()
+                record.content_type = response.content_type
+                record.headers = {k: v for k, v in response.headers.items() if k in ("Location", "ETag")}
+            uow.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(after_request)

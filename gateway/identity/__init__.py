@@ -1,0 +1,1 @@
+"""One citizen identity: the population registry, citizen and staff accounts, machine clients, tokens."""

@@ -1,0 +1,145 @@
+"""Transactional outbox: jobs are written with the change and relayed to RQ only after commit."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway import queue as q
+from gateway.db import Base, Database, UnitOfWork, get_database, id_column, utcnow
+
+log = logging.getLogger(__name__)
+
+SWEEP_GRACE = timedelta(seconds=5)
+
+
+class OutboxJob(Base):
+    __tablename__ = "outbox_job"
+
+    id: Mapped[str] = id_column()
+    job: Mapped[str] = mapped_column(String(200))
+    kwargs: Mapped[dict] = mapped_column(default=dict)
+    queue: Mapped[str] = mapped_column(String(40), default="default")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def enqueue(uow: UnitOfWork, job: str, **kwargs: Any) -> OutboxJob:
+    """Record a job in this transaction; it is released to the queue after commit."""
+    assert uow.session is not None
+    row = OutboxJob(job=job, kwargs=kwargs)
+    uow.session.add(row)
+    uow.session.flush()
+    row_id = row.id
+    database = uow.database
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def _relay() -> None:
+        with app.app_context():
+            relay(database, ids=[row_id])
+
+    uow.after_commit(_relay)
+    return row
+
+
+def relay(database: Database | None = None, *, ids: list[str] | None = None) -> int:
+    """Move pending outbox rows to RQ (or run them in-process); returns how many were dispatched.
+
+    Called right after a commit for that commit's rows, and by the periodic sweep for anything
+    left behind (Redis down, process died between commit and relay).
+    """
+    database = database or get_database()
+    connection = q.redis_connection()
+    with UnitOfWork(database) as uow:
+        assert uow.session is not None
+        stmt = select(OutboxJob).where(OutboxJob.dispatched_at.is_(None)).order_by(OutboxJob.created_at)
+        if ids:
+            stmt = stmt.where(OutboxJob.id.in_(ids))
+        else:
+            stmt = stmt.where(OutboxJob.created_at < utcnow() - SWEEP_GRACE).limit(500)
+        if database.is_postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = list(uow.session.scalars(stmt))
+        if connection is None:
+            pending = [(r.id, r.job, dict(r.kwargs)) for r in rows]
+            uow.commit()
+            return _run_inline(database, pending)
+        done = 0
+        for row in rows:
+            try:
+                q.enqueue(
+                    row.job,
+                    row.kwargs,
+                    job_id=f"outbox-{row.id}",
+                    queue_name=row.queue,
+                    connection=connection,
+                )
+            except Exception as exc:  # Redis unreachable: the sweep will try again
+                log.warning("outbox relay: enqueue failed, will retry", extra={"outbox_id": row.id})
+                row.attempts += 1
+                row.last_error = f"enqueue: {type(exc).__name__}"
+                break
+            row.dispatched_at = utcnow()
+            done += 1
+        uow.commit()
+        return done
+
+
+def _run_inline(database: Database, pending: list[tuple[str, str, dict]]) -> int:
+    """Embedded mode: the same job functions, run synchronously after the commit."""
+    done = 0
+    for row_id, job, kwargs in pending:
+        error = None
+        try:
+            q.resolve(job)(**kwargs)
+        except Exception as exc:
+            log.exception("in-process job failed", extra={"job": job})
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+        with UnitOfWork(database) as uow:
+            assert uow.session is not None
+            row = uow.session.get(OutboxJob, row_id)
+            if row is not None:
+                row.attempts += 1
+                if error is None:
+                    row.dispatched_at = utcnow()
+                    row.last_error = None
+                    done += 1
+                else:
+                    row.last_error = error
+            uow.commit()
+    return done
+
+
+def sweep() -> int:
+    """Periodic job: relay whatever a crash or a Redis outage left in the outbox."""
+    return relay()
+
+
+def pending_count(database: Database) -> int:
+    from sqlalchemy import func
+
+    with UnitOfWork(database) as uow:
+        assert uow.session is not None
+        return (
+            uow.session.scalar(
+                select(func.count()).select_from(OutboxJob).where(OutboxJob.dispatched_at.is_(None))
+            )
+            or 0
+        )
+
+
+def inline_failures(database: Database) -> list[OutboxJob]:
+    with UnitOfWork(database) as uow:
+        assert uow.session is not None
+        stmt = select(OutboxJob).where(OutboxJob.dispatched_at.is_(None), OutboxJob.last_error.is_not(None))
+        return list(uow.session.scalars(stmt.order_by(OutboxJob.created_at).limit(200)))
+
+
+q.periodic("gateway.outbox:sweep", every=10)

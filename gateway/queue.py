@@ -1,0 +1,145 @@
+"""RQ on Redis (JSON serializer, retries with back-off), or in-process jobs when no REDIS_URL is set."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, Retry
+from rq.registry import FailedJobRegistry
+from rq.serializers import JSONSerializer
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("default",)
+# Back-off for jobs that call outside systems; a job that exhausts it lands in the failed registry.
+RETRY = (10, 30, 120, 600, 1800)
+
+
+def redis_connection(app: Flask | None = None) -> Redis | None:
+    app = app or current_app
+    return app.extensions.get("redis")
+
+
+def queue(name: str = "default", connection: Redis | None = None) -> Queue:
+    connection = connection or redis_connection()
+    if connection is None:
+        raise RuntimeError("no REDIS_URL: jobs run in-process")
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    """'services.adminduk.jobs:render' → the function (jobs are plain importable functions)."""
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def enqueue(
+    path: str,
+    kwargs: dict[str, Any],
+    *,
+    job_id: str | None = None,
+    queue_name: str = "default",
+    connection: Redis | None = None,
+) -> None:
+    """Put one job on RQ; the job function is given by its dotted path so the worker imports it."""
+    module, _, attr = path.partition(":")
+    queue(queue_name, connection).enqueue(
+        f"{module}.{attr}",
+        kwargs=kwargs,
+        job_id=job_id,
+        retry=Retry(max=len(RETRY), interval=list(RETRY)),
+        result_ttl=3600,
+        failure_ttl=30 * 86400,
+    )
+
+
+def failed_jobs(connection: Redis) -> list[dict[str, Any]]:
+    out = []
+    for name in QUEUE_NAMES:
+        registry = FailedJobRegistry(name, connection=connection, serializer=JSONSerializer)
+        for job in registry.get_job_ids():
+            fetched = queue(name, connection).fetch_job(job)
+            if fetched is None:
+                continue
+            out.append(
+                {
+                    "id": fetched.id,
+                    "queue": name,
+                    "function": fetched.func_name,
+                    "kwargs": fetched.kwargs,
+                    "ended_at": fetched.ended_at,
+                    "error": (fetched.exc_info or "").strip().splitlines()[-1:] or [""],
+                }
+            )
+    return out
+
+
+def requeue_failed(connection: Redis, job_id: str) -> bool:
+    for name in QUEUE_NAMES:
+        registry = FailedJobRegistry(name, connection=connection, serializer=JSONSerializer)
+        if job_id in registry.get_job_ids():
+            registry.requeue(job_id)
+            return True
+    return False
+
+
+# ---- periodic jobs, registered in one place ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Periodic:
+    path: str
+    every: int  # seconds
+
+
+PERIODIC: dict[str, Periodic] = {}
+
+
+def periodic(path: str, *, every: int) -> None:
+    """Register a job to run every `every` seconds (the relay sweep, SLA sweeps …)."""
+    PERIODIC[path] = Periodic(path, every)
+
+
+def run_periodic_once(app: Flask, now: float | None = None) -> list[str]:
+    """Enqueue each periodic job whose slot is due; a Redis lock per slot keeps it to one worker."""
+    connection = redis_connection(app)
+    now = now or time.time()
+    started = []
+    for item in PERIODIC.values():
+        slot = int(now // item.every)
+        key = f"siantar:periodic:{item.path}:{slot}"
+        if connection is not None:
+            if not connection.set(key, "1", nx=True, ex=item.every * 2):
+                continue
+            enqueue(
+                item.path, {}, job_id=f"periodic-{item.path.replace(':', '.')}-{slot}", connection=connection
+            )
+        else:
+            with app.app_context():
+                resolve(item.path)()
+        started.append(item.path)
+    return started
+
+
+class PeriodicThread(threading.Thread):
+    """Runs beside the worker and enqueues periodic jobs on time; survives Redis outages."""
+
+    def __init__(self, app: Flask, tick: float = 1.0) -> None:
+        super().__init__(daemon=True, name="periodic")
+        self.app, self.tick = app, tick
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.tick):
+            try:
+                run_periodic_once(self.app)
+            except Exception:  # Redis down: try again next tick
+                log.warning("periodic scheduler: tick failed", exc_info=True)
