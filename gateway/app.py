@@ -11,7 +11,7 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from redis import Redis
 
-from gateway import health, idempotency, logs
+from gateway import health, idempotency, logs, workdays  # noqa: F401 - workdays: its table
 from gateway.auth import KeyRing, decode_access_token
 from gateway.config import Config
 from gateway.db import Database

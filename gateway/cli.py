@@ -67,14 +67,29 @@ def db_current() -> None:
 @click.option("--position", default=None, help="e.g. head (kepala) — receives escalations")
 @click.option("--zone", "zones", multiple=True, help="parking zone (attendants)")
 @click.password_option()
-def create_staff_cmd(username: str, full_name: str, role: str, opd_code: str | None, position: str | None,
-                     zones: tuple[str, ...], password: str) -> None:
+def create_staff_cmd(
+    username: str,
+    full_name: str,
+    role: str,
+    opd_code: str | None,
+    position: str | None,
+    zones: tuple[str, ...],
+    password: str,
+) -> None:
     """Create a staff account."""
     with UnitOfWork() as uow:
         staff.seed_reference(uow)
         uow.commit()
-    member = staff.create_staff(UnitOfWork(), username=username, full_name=full_name, role=role,
-                                password=password, opd_code=opd_code, position=position, zones=list(zones))
+    member = staff.create_staff(
+        UnitOfWork(),
+        username=username,
+        full_name=full_name,
+        role=role,
+        password=password,
+        opd_code=opd_code,
+        position=position,
+        zones=list(zones),
+    )
     click.echo(f"created {member.role} {member.username} ({member.id})")
 
 
@@ -84,12 +99,19 @@ def create_staff_cmd(username: str, full_name: str, role: str, opd_code: str | N
 @click.option("--facility", default=None, help="facility code the client is bound to (hospitals)")
 @click.option("--client-id", default=None)
 @click.option("--client-secret", default=None)
-def create_client_cmd(name: str, scopes: str, facility: str | None, client_id: str | None,
-                      client_secret: str | None) -> None:
+def create_client_cmd(
+    name: str, scopes: str, facility: str | None, client_id: str | None, client_secret: str | None
+) -> None:
     """Create a machine client; prints its id and secret (shown once)."""
     scope_list = [s for s in scopes.replace(",", " ").split(" ") if s]
-    client, secret = staff.create_client(UnitOfWork(), name=name, scopes=scope_list, facility_code=facility,
-                                         client_id=client_id, client_secret=client_secret)
+    client, secret = staff.create_client(
+        UnitOfWork(),
+        name=name,
+        scopes=scope_list,
+        facility_code=facility,
+        client_id=client_id,
+        client_secret=client_secret,
+    )
     click.echo(f"client_id={client.client_id}\nclient_secret={secret}\nscopes={client.scopes}")
 
 
@@ -122,7 +144,9 @@ def seed_demo_cmd() -> None:
     from gateway.demo import seed_demo
 
     lines = seed_demo()
-    for seeder in current_app.extensions.get("seed_reference", []) + current_app.extensions.get("seed_demo", []):
+    for seeder in current_app.extensions.get("seed_reference", []) + current_app.extensions.get(
+        "seed_demo", []
+    ):
         seeder()
     for line in lines:
         click.echo(line)
@@ -188,8 +212,10 @@ def outbox_cmd(to: str, limit: int) -> None:
         pass
     with UnitOfWork() as uow:
         for message in notify.messages_to(uow, to, limit):
-            click.echo(f"{message.created_at:%Y-%m-%d %H:%M:%S} [{message.channel} {message.status}] "
-                       f"{mask_phone(message.to)}: {message.body}")
+            click.echo(
+                f"{message.created_at:%Y-%m-%d %H:%M:%S} [{message.channel} {message.status}] "
+                f"{mask_phone(message.to)}: {message.body}"
+            )
 
 
 @click.command("create-schema")
@@ -199,6 +225,16 @@ def create_schema_cmd() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for cmd in (db_cli, create_staff_cmd, create_client_cmd, import_residents_cmd, seed_population_cmd,
-                seed_demo_cmd, worker_cmd, relay_cmd, outbox_cmd, create_schema_cmd):
+    for cmd in (
+        db_cli,
+        create_staff_cmd,
+        create_client_cmd,
+        import_residents_cmd,
+        seed_population_cmd,
+        seed_demo_cmd,
+        worker_cmd,
+        relay_cmd,
+        outbox_cmd,
+        create_schema_cmd,
+    ):
         app.cli.add_command(cmd)

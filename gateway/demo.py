@@ -20,12 +20,33 @@ COUNTER_CLIENT_SECRET = "demo-open311-secret"
 # A married couple in Kelurahan Kebun Sayur (Siantar Timur) — the family of DESIGN.md's birth journey.
 FAMILY_KK = "1272011501200001"
 FAMILY = (
-    dict(nik="1272010807920001", full_name="BUDI SANTOSO SIMANJUNTAK", sex="L", birth_date=date(1992, 7, 8),
-         family_relationship="KEPALA KELUARGA", marital_status="KAWIN", phone="+6281260000001"),
-    dict(nik="1272015203950001", full_name="SITI RAHMA SIREGAR", sex="P", birth_date=date(1995, 3, 12),
-         family_relationship="ISTRI", marital_status="KAWIN", phone="+6281260000002"),
-    dict(nik="1272015005480001", full_name="ROSMAWATI DAMANIK", sex="P", birth_date=date(1948, 5, 10),
-         family_relationship="ORANG TUA", marital_status="CERAI MATI", phone=None),
+    dict(
+        nik="1272010807920001",
+        full_name="BUDI SANTOSO SIMANJUNTAK",
+        sex="L",
+        birth_date=date(1992, 7, 8),
+        family_relationship="KEPALA KELUARGA",
+        marital_status="KAWIN",
+        phone="+6281260000001",
+    ),
+    dict(
+        nik="1272015203950001",
+        full_name="SITI RAHMA SIREGAR",
+        sex="P",
+        birth_date=date(1995, 3, 12),
+        family_relationship="ISTRI",
+        marital_status="KAWIN",
+        phone="+6281260000002",
+    ),
+    dict(
+        nik="1272015005480001",
+        full_name="ROSMAWATI DAMANIK",
+        sex="P",
+        birth_date=date(1948, 5, 10),
+        family_relationship="ORANG TUA",
+        marital_status="CERAI MATI",
+        phone=None,
+    ),
 )
 STAFF = (
     ("admin", "Administrator Kota", "admin", None, None),
@@ -49,37 +70,68 @@ def seed_demo(population: int = 2000) -> list[str]:
         for member in FAMILY:
             if uow.session.scalar(select(Resident.id).where(Resident.nik == member["nik"])) is None:
                 resident = Resident(
-                    nik=member["nik"], kk_number=FAMILY_KK, full_name=member["full_name"], sex=member["sex"],
-                    birth_place="PEMATANGSIANTAR", birth_date=member["birth_date"],
-                    family_relationship=member["family_relationship"], marital_status=member["marital_status"],
-                    religion="ISLAM", kelurahan_code="12.72.01.1001", address="Jl. Sutomo No. 12", rt="003",
+                    nik=member["nik"],
+                    kk_number=FAMILY_KK,
+                    full_name=member["full_name"],
+                    sex=member["sex"],
+                    birth_place="PEMATANGSIANTAR",
+                    birth_date=member["birth_date"],
+                    family_relationship=member["family_relationship"],
+                    marital_status=member["marital_status"],
+                    religion="ISLAM",
+                    kelurahan_code="12.72.01.1001",
+                    address="Jl. Sutomo No. 12",
+                    rt="003",
                     rw="001",
                 )
                 uow.session.add(resident)
                 uow.session.flush()
                 if member["phone"]:
-                    uow.session.add(CitizenAccount(resident_id=resident.id, phone=member["phone"],
-                                                   password_hash=hash_password(DEMO_PASSWORD)))
+                    uow.session.add(
+                        CitizenAccount(
+                            resident_id=resident.id,
+                            phone=member["phone"],
+                            password_hash=hash_password(DEMO_PASSWORD),
+                        )
+                    )
         uow.commit()
     for username, name, role, opd, position in STAFF:
         with UnitOfWork() as uow:
             assert uow.session is not None
             exists = uow.session.scalar(select(Staff.id).where(Staff.username == username))
         if not exists:
-            staff.create_staff(UnitOfWork(), username=username, full_name=name, role=role, opd_code=opd,
-                               position=position, password=DEMO_PASSWORD,
-                               zones=["SUTOMO-1"] if role == "attendant" else [])
+            staff.create_staff(
+                UnitOfWork(),
+                username=username,
+                full_name=name,
+                role=role,
+                opd_code=opd,
+                position=position,
+                password=DEMO_PASSWORD,
+                zones=["SUTOMO-1"] if role == "attendant" else [],
+            )
     for client_id, secret, name, scopes, facility in (
-        (HOSPITAL_CLIENT_ID, HOSPITAL_CLIENT_SECRET, "RSUD dr. Djasamen Saragih SIMRS",
-         ["births:write", "deaths:write"], "1272011"),
+        (
+            HOSPITAL_CLIENT_ID,
+            HOSPITAL_CLIENT_SECRET,
+            "RSUD dr. Djasamen Saragih SIMRS",
+            ["births:write", "deaths:write"],
+            "1272011",
+        ),
         (COUNTER_CLIENT_ID, COUNTER_CLIENT_SECRET, "Open311 demo client", ["open311:write"], None),
     ):
         with UnitOfWork() as uow:
             assert uow.session is not None
             exists = uow.session.scalar(select(MachineClient.id).where(MachineClient.client_id == client_id))
         if not exists:
-            staff.create_client(UnitOfWork(), name=name, scopes=scopes, facility_code=facility,
-                                client_id=client_id, client_secret=secret)
+            staff.create_client(
+                UnitOfWork(),
+                name=name,
+                scopes=scopes,
+                facility_code=facility,
+                client_id=client_id,
+                client_secret=secret,
+            )
     with UnitOfWork() as uow:
         assert uow.session is not None
         have = uow.session.scalar(select(func.count()).select_from(Resident)) or 0

@@ -40,14 +40,16 @@ def reference_tables() -> set[str]:
 
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
-    app = create_app({
-        "APP_ENV": "test",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "JWT_PRIVATE_KEY_FILE": str(TMP / "jwt.pem"),
-        "SECRET_KEY": "test-secret",
-        "TESTING": True,
-    })
+    app = create_app(
+        {
+            "APP_ENV": "test",
+            "DATABASE_URL": DATABASE_URL,
+            "REDIS_URL": REDIS_URL,
+            "JWT_PRIVATE_KEY_FILE": str(TMP / "jwt.pem"),
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+        }
+    )
     register_cli(app)
     with app.app_context():
         engine = app.extensions["database"].engine
@@ -103,7 +105,8 @@ def run_jobs(app: Flask) -> Callable[[], None]:
 
             for _ in range(5):  # jobs may enqueue jobs (notifications after documents …)
                 Worker(list(q.QUEUE_NAMES), connection=connection, serializer=JSONSerializer).work(
-                    burst=True, logging_level="WARNING")
+                    burst=True, logging_level="WARNING"
+                )
                 outbox.relay(app.extensions["database"], ids=None)
                 if all(q.queue(n, connection).count == 0 for n in q.QUEUE_NAMES):
                     break
@@ -130,9 +133,16 @@ def make_resident(app: Flask) -> Callable[..., Resident]:
         born = kw.pop("birth_date", date(1990, 1, 15))
         values = dict(
             nik=kw.pop("nik", None) or make_nik(kw.pop("region", "127201"), born, sex),
-            kk_number=kw.pop("kk_number", "1272011501200001"), full_name="WARGA UJI", sex=sex,
-            birth_place="PEMATANGSIANTAR", birth_date=born, family_relationship="KEPALA KELUARGA",
-            marital_status="KAWIN", kelurahan_code="12.72.01.1001", address="Jl. Sutomo No. 1", rt="001",
+            kk_number=kw.pop("kk_number", "1272011501200001"),
+            full_name="WARGA UJI",
+            sex=sex,
+            birth_place="PEMATANGSIANTAR",
+            birth_date=born,
+            family_relationship="KEPALA KELUARGA",
+            marital_status="KAWIN",
+            kelurahan_code="12.72.01.1001",
+            address="Jl. Sutomo No. 1",
+            rt="001",
             rw="002",
         )
         values.update(kw)
@@ -155,13 +165,20 @@ def citizen(app: Flask, make_resident: Callable[..., Resident]) -> Callable[...,
         resident = make_resident(**kw)
         with app.app_context(), UnitOfWork() as uow:
             assert uow.session is not None
-            account = CitizenAccount(resident_id=resident.id, phone=phone, password_hash=hash_password(PASSWORD))
+            account = CitizenAccount(
+                resident_id=resident.id, phone=phone, password_hash=hash_password(PASSWORD)
+            )
             uow.session.add(account)
             uow.commit()
-            token, _ = issue_access_token(kind="citizen", subject=account.id, role="citizen",
-                                          resident_id=resident.id)
-        return {"resident": resident, "account": account, "token": token,
-                "headers": {"Authorization": f"Bearer {token}"}}
+            token, _ = issue_access_token(
+                kind="citizen", subject=account.id, role="citizen", resident_id=resident.id
+            )
+        return {
+            "resident": resident,
+            "account": account,
+            "token": token,
+            "headers": {"Authorization": f"Bearer {token}"},
+        }
 
     return _make
 
@@ -170,15 +187,28 @@ def citizen(app: Flask, make_resident: Callable[..., Resident]) -> Callable[...,
 def staff(app: Flask) -> Callable[..., dict[str, Any]]:
     """A staff member: staff(role='officer', opd='DINAS_PUTR', position=None)."""
 
-    def _make(role: str = "officer", opd: str | None = None, position: str | None = None,
-              zones: list[str] | None = None) -> dict[str, Any]:
+    def _make(
+        role: str = "officer",
+        opd: str | None = None,
+        position: str | None = None,
+        zones: list[str] | None = None,
+    ) -> dict[str, Any]:
         if role == "officer" and opd is None:
             opd = "DINAS_PUTR"
         with app.app_context():
             member = staff_service.create_staff(
-                UnitOfWork(), username=f"{role}.{secrets.token_hex(4)}", full_name=f"Uji {role}", role=role,
-                opd_code=opd, position=position, zones=zones or [], password=PASSWORD)
-            token, _ = issue_access_token(kind="staff", subject=member.id, role=role, opd=opd, zones=zones or [])
+                UnitOfWork(),
+                username=f"{role}.{secrets.token_hex(4)}",
+                full_name=f"Uji {role}",
+                role=role,
+                opd_code=opd,
+                position=position,
+                zones=zones or [],
+                password=PASSWORD,
+            )
+            token, _ = issue_access_token(
+                kind="staff", subject=member.id, role=role, opd=opd, zones=zones or []
+            )
         return {"staff": member, "token": token, "headers": {"Authorization": f"Bearer {token}"}}
 
     return _make
@@ -188,14 +218,22 @@ def staff(app: Flask) -> Callable[..., dict[str, Any]]:
 def machine_client(app: Flask) -> Callable[..., dict[str, Any]]:
     """A machine client with scopes (and a facility); headers carry a client-credentials token."""
 
-    def _make(scopes: tuple[str, ...] = ("births:write",), facility: str | None = "1272011") -> dict[str, Any]:
+    def _make(
+        scopes: tuple[str, ...] = ("births:write",), facility: str | None = "1272011"
+    ) -> dict[str, Any]:
         with app.app_context():
-            client, secret = staff_service.create_client(UnitOfWork(), name="Uji SIMRS", scopes=list(scopes),
-                                                         facility_code=facility)
-            token, _ = issue_access_token(kind="client", subject=client.client_id, role="client",
-                                          scopes=list(scopes), facility=facility)
-        return {"client_id": client.client_id, "secret": secret, "token": token,
-                "headers": {"Authorization": f"Bearer {token}"}}
+            client, secret = staff_service.create_client(
+                UnitOfWork(), name="Uji SIMRS", scopes=list(scopes), facility_code=facility
+            )
+            token, _ = issue_access_token(
+                kind="client", subject=client.client_id, role="client", scopes=list(scopes), facility=facility
+            )
+        return {
+            "client_id": client.client_id,
+            "secret": secret,
+            "token": token,
+            "headers": {"Authorization": f"Bearer {token}"},
+        }
 
     return _make
 

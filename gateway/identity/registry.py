@@ -16,10 +16,33 @@ from gateway.identity import nik as nik_rules
 from gateway.identity import wilayah
 from gateway.identity.models import Resident
 
-COLUMNS = ("nik", "kk_number", "full_name", "sex", "birth_place", "birth_date", "family_relationship",
-           "marital_status", "kelurahan_code", "address", "rt", "rw")
-RELATIONSHIPS = ("KEPALA KELUARGA", "SUAMI", "ISTRI", "ANAK", "MENANTU", "CUCU", "ORANG TUA", "MERTUA",
-                 "FAMILI LAIN", "PEMBANTU", "LAINNYA")
+COLUMNS = (
+    "nik",
+    "kk_number",
+    "full_name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "family_relationship",
+    "marital_status",
+    "kelurahan_code",
+    "address",
+    "rt",
+    "rw",
+)
+RELATIONSHIPS = (
+    "KEPALA KELUARGA",
+    "SUAMI",
+    "ISTRI",
+    "ANAK",
+    "MENANTU",
+    "CUCU",
+    "ORANG TUA",
+    "MERTUA",
+    "FAMILI LAIN",
+    "PEMBANTU",
+    "LAINNYA",
+)
 MARITAL = ("BELUM KAWIN", "KAWIN", "KAWIN TERCATAT", "KAWIN BELUM TERCATAT", "CERAI HIDUP", "CERAI MATI")
 MARRIED = ("KAWIN", "KAWIN TERCATAT")
 
@@ -89,14 +112,16 @@ def import_residents(uow: UnitOfWork, path: str) -> ImportReport:
         existing = set()
         niks = [r["nik"] for r in rows]
         for i in range(0, len(niks), 1000):
-            existing |= set(uow.session.scalars(select(Resident.nik).where(Resident.nik.in_(niks[i:i + 1000]))))
+            existing |= set(
+                uow.session.scalars(select(Resident.nik).where(Resident.nik.in_(niks[i : i + 1000])))
+            )
         for line, nik in ((seen[n], n) for n in niks if n in existing):
             report.errors.append((line, f"NIK {nik_rules.mask(nik)} is already in the registry"))
         if report.errors:
             report.errors.sort()
             return report
         for i in range(0, len(rows), 5000):
-            uow.session.execute(insert(Resident), rows[i:i + 5000])
+            uow.session.execute(insert(Resident), rows[i : i + 5000])
         uow.commit()
     report.imported = len(rows)
     return report
@@ -105,29 +130,122 @@ def import_residents(uow: UnitOfWork, path: str) -> ImportReport:
 def _resident_values(row: dict[str, str]) -> dict[str, Any]:
     now = utcnow()
     return {
-        "id": new_id(), "nik": row["nik"], "kk_number": row["kk_number"], "full_name": row["full_name"].upper(),
-        "sex": row["sex"], "birth_place": row["birth_place"].upper(),
+        "id": new_id(),
+        "nik": row["nik"],
+        "kk_number": row["kk_number"],
+        "full_name": row["full_name"].upper(),
+        "sex": row["sex"],
+        "birth_place": row["birth_place"].upper(),
         "birth_date": date.fromisoformat(row["birth_date"]),
-        "family_relationship": row["family_relationship"].upper(), "marital_status": row["marital_status"].upper(),
-        "kelurahan_code": row["kelurahan_code"], "address": row["address"], "rt": row["rt"].zfill(3),
-        "rw": row["rw"].zfill(3), "is_deceased": False, "created_at": now, "updated_at": now,
-        "religion": None, "father_nik": None, "mother_nik": None,
+        "family_relationship": row["family_relationship"].upper(),
+        "marital_status": row["marital_status"].upper(),
+        "kelurahan_code": row["kelurahan_code"],
+        "address": row["address"],
+        "rt": row["rt"].zfill(3),
+        "rw": row["rw"].zfill(3),
+        "is_deceased": False,
+        "created_at": now,
+        "updated_at": now,
+        "religion": None,
+        "father_nik": None,
+        "mother_nik": None,
     }
 
 
 # ---- synthetic city -----------------------------------------------------------------------------------
 
-GIVEN_M = ("Budi", "Andi", "Rudi", "Hendra", "Jonatan", "Daniel", "Samuel", "Yosua", "Rizky", "Fajar", "Agus",
-           "Bonar", "Tigor", "Parlindungan", "Maruli", "Togar", "Herman", "Dedi", "Ferry", "Gilbert", "Roy")
-GIVEN_F = ("Siti", "Rina", "Dewi", "Maria", "Ruth", "Lestari", "Sari", "Nurhaliza", "Debora", "Elisabet", "Intan",
-           "Melati", "Rosmawati", "Tiur", "Uli", "Butet", "Romauli", "Yohana", "Grace", "Putri", "Ayu")
+GIVEN_M = (
+    "Budi",
+    "Andi",
+    "Rudi",
+    "Hendra",
+    "Jonatan",
+    "Daniel",
+    "Samuel",
+    "Yosua",
+    "Rizky",
+    "Fajar",
+    "Agus",
+    "Bonar",
+    "Tigor",
+    "Parlindungan",
+    "Maruli",
+    "Togar",
+    "Herman",
+    "Dedi",
+    "Ferry",
+    "Gilbert",
+    "Roy",
+)
+GIVEN_F = (
+    "Siti",
+    "Rina",
+    "Dewi",
+    "Maria",
+    "Ruth",
+    "Lestari",
+    "Sari",
+    "Nurhaliza",
+    "Debora",
+    "Elisabet",
+    "Intan",
+    "Melati",
+    "Rosmawati",
+    "Tiur",
+    "Uli",
+    "Butet",
+    "Romauli",
+    "Yohana",
+    "Grace",
+    "Putri",
+    "Ayu",
+)
 MIDDLE = ("", "", "Putra", "Putri", "Maria", "Agustina", "Rahmat", "Sahat", "Hotma", "Nauli")
-SURNAMES = ("Siregar", "Simanjuntak", "Sinaga", "Saragih", "Damanik", "Purba", "Girsang", "Sitorus", "Nainggolan",
-            "Manurung", "Simbolon", "Hutapea", "Lubis", "Nasution", "Harahap", "Tambunan", "Sembiring", "Ginting",
-            "Pane", "Hasibuan", "Santoso", "Wijaya", "Sitompul", "Panjaitan", "Butarbutar")
-STREETS = ("Jl. Sutomo", "Jl. Merdeka", "Jl. Sudirman", "Jl. Diponegoro", "Jl. Ahmad Yani", "Jl. Sisingamangaraja",
-           "Jl. Kartini", "Jl. Gereja", "Jl. Medan", "Jl. Asahan", "Jl. Bah Biak", "Jl. Rakutta Sembiring",
-           "Jl. Melanthon Siregar", "Jl. Pdt. J. Wismar Saragih", "Jl. Vihara", "Jl. Singosari")
+SURNAMES = (
+    "Siregar",
+    "Simanjuntak",
+    "Sinaga",
+    "Saragih",
+    "Damanik",
+    "Purba",
+    "Girsang",
+    "Sitorus",
+    "Nainggolan",
+    "Manurung",
+    "Simbolon",
+    "Hutapea",
+    "Lubis",
+    "Nasution",
+    "Harahap",
+    "Tambunan",
+    "Sembiring",
+    "Ginting",
+    "Pane",
+    "Hasibuan",
+    "Santoso",
+    "Wijaya",
+    "Sitompul",
+    "Panjaitan",
+    "Butarbutar",
+)
+STREETS = (
+    "Jl. Sutomo",
+    "Jl. Merdeka",
+    "Jl. Sudirman",
+    "Jl. Diponegoro",
+    "Jl. Ahmad Yani",
+    "Jl. Sisingamangaraja",
+    "Jl. Kartini",
+    "Jl. Gereja",
+    "Jl. Medan",
+    "Jl. Asahan",
+    "Jl. Bah Biak",
+    "Jl. Rakutta Sembiring",
+    "Jl. Melanthon Siregar",
+    "Jl. Pdt. J. Wismar Saragih",
+    "Jl. Vihara",
+    "Jl. Singosari",
+)
 
 
 class SerialAllocator:
@@ -180,7 +298,9 @@ def seed_population(uow: UnitOfWork, *, count: int, seed: int = 1272, city: str 
             married = rng.random() < 0.8
             members = [("KEPALA KELUARGA", "L", head_born, "KAWIN" if married else "BELUM KAWIN")]
             if married:
-                members.append(("ISTRI", "P", head_born + timedelta(days=rng.randint(-3 * 365, 6 * 365)), "KAWIN"))
+                members.append(
+                    ("ISTRI", "P", head_born + timedelta(days=rng.randint(-3 * 365, 6 * 365)), "KAWIN")
+                )
                 youngest_parent = max(m[2] for m in members)
                 for _ in range(rng.choice((0, 1, 2, 2, 3, 3, 4))):
                     child_born = youngest_parent + timedelta(days=rng.randint(19 * 365, 40 * 365))
@@ -193,9 +313,18 @@ def seed_population(uow: UnitOfWork, *, count: int, seed: int = 1272, city: str 
                 name = " ".join(p for p in (given, rng.choice(MIDDLE), surname) if p).upper()
                 nik = alloc.next_nik(region, born, sex)
                 row = {
-                    "nik": nik, "kk_number": kk, "full_name": name, "sex": sex, "birth_place": "PEMATANGSIANTAR",
-                    "birth_date": born.isoformat(), "family_relationship": relationship, "marital_status": marital,
-                    "kelurahan_code": kel, "address": address, "rt": rt, "rw": rw,
+                    "nik": nik,
+                    "kk_number": kk,
+                    "full_name": name,
+                    "sex": sex,
+                    "birth_place": "PEMATANGSIANTAR",
+                    "birth_date": born.isoformat(),
+                    "family_relationship": relationship,
+                    "marital_status": marital,
+                    "kelurahan_code": kel,
+                    "address": address,
+                    "rt": rt,
+                    "rw": rw,
                 }
                 values = _resident_values(row)
                 if relationship == "KEPALA KELUARGA":
