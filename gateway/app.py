@@ -77,9 +77,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api = Api(app)
     register_error_handlers(app)  # after Api(), so ours replace flask-smorest's handlers
     from gateway import admin
+    from gateway.documents import routes as documents_routes
     from gateway.identity import routes as identity_routes
 
     identity_routes.register(api)
+    documents_routes.register(api)
     admin.register(api)
 
     import services

@@ -54,6 +54,17 @@ class Config:
     AKTA_NUMBER_TEMPLATE: str = field(
         default_factory=lambda: _env("AKTA_NUMBER_TEMPLATE", "{kabkota}-LT-{ddmmyyyy}-{serial:04d}")
     )
+    # The city's document-signing key and certificate (PAdES); a self-signed pair is generated if absent.
+    DOCUMENT_SIGNING_KEY_FILE: str = field(
+        default_factory=lambda: _env(
+            "DOCUMENT_SIGNING_KEY_FILE", str(ROOT / "instance" / "document_signing_key.pem")
+        )
+    )
+    DOCUMENT_SIGNING_CERT_FILE: str = field(
+        default_factory=lambda: _env(
+            "DOCUMENT_SIGNING_CERT_FILE", str(ROOT / "instance" / "document_signing_cert.pem")
+        )
+    )
     PUBLIC_BASE_URL: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
     LOG_JSON: bool = field(
         default_factory=lambda: _env("LOG_JSON", "") == "1" or _env("APP_ENV") == "production"

@@ -46,6 +46,8 @@ def app() -> Iterator[Flask]:
             "DATABASE_URL": DATABASE_URL,
             "REDIS_URL": REDIS_URL,
             "JWT_PRIVATE_KEY_FILE": str(TMP / "jwt.pem"),
+            "DOCUMENT_SIGNING_KEY_FILE": str(TMP / "document_signing_key.pem"),
+            "DOCUMENT_SIGNING_CERT_FILE": str(TMP / "document_signing_cert.pem"),
             "SECRET_KEY": "test-secret",
             "TESTING": True,
         }

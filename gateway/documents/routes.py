@@ -1,0 +1,136 @@
+"""Public verification of a document's QR code, and the PDF download for those who may see it."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+
+from gateway.auth import current_principal
+from gateway.db import UnitOfWork
+from gateway.documents import schemas as s
+from gateway.documents import service
+from gateway.documents.render import tanggal
+from gateway.errors import NotFound
+from gateway.extensions import Api, Blueprint, limiter
+
+verify_blp = Blueprint(
+    "verify", __name__, url_prefix="/api/v1/verify", description="Check a document's QR code (anyone)"
+)
+documents_blp = Blueprint(
+    "documents", __name__, url_prefix="/api/v1/documents", description="Signed documents (PDF)"
+)
+
+VERIFY_LIMIT = "60/minute"
+
+
+def _wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "text/html"
+        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+    )
+
+
+@verify_blp.route("/<token>")
+class Verify(MethodView):
+    decorators = [limiter.limit(VERIFY_LIMIT)]
+
+    @verify_blp.public
+    @verify_blp.response(200, s.VerificationSchema)
+    @verify_blp.alt_response(404, description="Forged or altered code (reason invalid_verification_token)")
+    def get(self, token: str) -> Any:
+        """Is this document genuine and current? Status and masked data; every scan is counted"""
+        try:
+            view = service.verify(UnitOfWork(), token=token)
+        except NotFound:
+            if _wants_html():
+                return Response(_html_invalid(), status=404, mimetype="text/html")
+            raise
+        if _wants_html():
+            return Response(_html(view), mimetype="text/html")
+        return view
+
+
+@documents_blp.route("/<document_id>/pdf")
+class DocumentPdf(MethodView):
+    @documents_blp.auth("citizen", "counter", "officer")
+    @documents_blp.response(200, description="The signed PDF", content_type="application/pdf")
+    @documents_blp.alt_response(404, description="No such document, or not yours")
+    @documents_blp.alt_response(409, description="Still being rendered (reason document_not_ready)")
+    def get(self, document_id: str) -> Response:
+        """Download a signed document (owners; counter staff for an owner and Disdukcapil are audited)"""
+        document = service.pdf_for(UnitOfWork(), principal=current_principal(), document_id=document_id)
+        response = Response(document.pdf, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+STATUS_ID = {
+    "valid": ("SAH", "Dokumen ini asli dan masih berlaku.", "#1b7f3b"),
+    "replaced": (
+        "DIGANTI",
+        "Dokumen ini asli, tetapi sudah diganti dengan versi yang lebih baru.",
+        "#b26a00",
+    ),
+    "revoked": ("DICABUT", "Dokumen ini asli, tetapi sudah dicabut dan tidak berlaku lagi.", "#b00020"),
+}
+PUBLIC_LABELS = {"name_initials": "Inisial nama", "nik": "NIK", "kk_number": "Nomor KK"}
+
+
+def _page(body: str, color: str) -> str:
+    return (
+        '<!doctype html><html lang="id"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Verifikasi Dokumen - Kota Pematangsiantar</title>"
+        "<style>body{font-family:system-ui,sans-serif;margin:0;padding:1.2rem;max-width:34rem}"
+        f".status{{color:#fff;background:{color};padding:1rem;border-radius:.6rem;font-size:1.8rem;"
+        "font-weight:700;text-align:center}td{padding:.3rem .6rem .3rem 0;vertical-align:top}"
+        "small{color:#555}</style></head><body>"
+        f"{body}<p><small>Pemerintah Kota Pematangsiantar</small></p></body></html>"
+    )
+
+
+def _html(view: dict[str, Any]) -> str:
+    word, sentence, color = STATUS_ID.get(view["status"], STATUS_ID["revoked"])
+    rows = [
+        ("Dokumen", view["title"]),
+        ("Nomor", view["number"]),
+        ("Versi", str(view["version"])),
+        ("Diterbitkan", tanggal(view["issued_at"])),
+        ("Penerbit", view["authority"]),
+    ]
+    rows += [
+        (PUBLIC_LABELS.get(k, k.replace("_", " ").capitalize()), str(v)) for k, v in view["public"].items()
+    ]
+    if view["replaced_by"]:
+        rows.append(
+            ("Diganti oleh", f"{view['replaced_by']['number']} versi {view['replaced_by']['version']}")
+        )
+    if view["status"] == "revoked" and view.get("revoked_reason"):
+        rows.append(("Alasan pencabutan", view["revoked_reason"]))
+    if view["pdf_sha256"]:
+        rows.append(("SHA-256 PDF", f"<code>{escape(view['pdf_sha256'])}</code>"))
+    table = "".join(
+        f"<tr><td>{escape(k)}</td><td><b>{v if k == 'SHA-256 PDF' else escape(v)}</b></td></tr>"
+        for k, v in rows
+    )
+    body = f'<div class="status">{word}</div><p>{escape(sentence)}</p><table>{table}</table>'
+    return _page(body, color)
+
+
+def _html_invalid() -> str:
+    body = (
+        '<div class="status">TIDAK SAH</div>'
+        "<p>Kode ini tidak dikenal atau telah diubah. Dokumen yang menunjukkan kode ini tidak dapat "
+        "dipastikan keasliannya.</p>"
+    )
+    return _page(body, "#b00020")
+
+
+def register(api: Api) -> None:
+    api.register_blueprint(verify_blp)
+    api.register_blueprint(documents_blp)

@@ -1,0 +1,246 @@
+"""Signed documents: issue a version, replace or revoke it, who may download it, the public verify view.
+
+issue/revoke/get/for_residents run inside the caller's open unit of work and never commit, so a
+service's own rows and its documents commit together; pdf_for and verify are whole use cases
+(called from routes) and run their own transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from gateway import audit, outbox
+from gateway.auth import Principal
+from gateway.db import UnitOfWork, new_id, utcnow
+from gateway.documents.models import DEFAULT_AUTHORITY, Document, DocumentOwner
+from gateway.errors import Conflict, NotFound
+
+RENDER_JOB = "gateway.documents.jobs:render"
+READER_OPD = "DISDUKCAPIL"  # officers of this OPD may read every population document (audited)
+_TOKEN_SALT = "gateway.documents.verify"
+
+
+def _s(uow: UnitOfWork) -> Session:
+    assert uow.session is not None, "use inside `with uow:`"
+    return uow.session
+
+
+# ---- issuing ------------------------------------------------------------------------------------------
+
+
+def issue(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    number: str,
+    title: str,
+    fields: list[list[str]] | list[tuple[str, str]],
+    public: dict[str, Any],
+    owner_resident_ids: list[str],
+    subject_resident_id: str | None = None,
+    table: dict[str, Any] | None = None,
+    series_key: str | None = None,
+    issued_at: datetime | None = None,
+    authority: str = DEFAULT_AUTHORITY,
+) -> Document:
+    """Add a document version in the caller's transaction and queue its rendering.
+
+    A new version of a series (same series_key; default "<kind>:<number>") replaces the valid one.
+    """
+    session = _s(uow)
+    series_key = series_key or f"{kind}:{number}"
+    previous_stmt = select(Document).where(Document.series_key == series_key, Document.status == "valid")
+    if uow.is_postgres:
+        # Two issuers of the same series serialise here; the unique (series_key, version) catches the rest.
+        previous_stmt = previous_stmt.with_for_update()
+    previous = list(session.scalars(previous_stmt))
+    latest = session.scalar(select(func.max(Document.version)).where(Document.series_key == series_key))
+    owners = list(dict.fromkeys(r for r in owner_resident_ids if r))
+    if subject_resident_id and subject_resident_id not in owners:
+        owners.insert(0, subject_resident_id)
+    document = Document(
+        id=new_id(),
+        kind=kind,
+        number=number,
+        version=(latest or 0) + 1,
+        status="valid",
+        title=title,
+        authority=authority,
+        fields=[[str(label), "" if value is None else str(value)] for label, value in fields],
+        table=_clean_table(table),
+        public=dict(public),
+        subject_resident_id=subject_resident_id,
+        owner_resident_ids=owners,
+        series_key=series_key,
+        issued_at=issued_at or utcnow(),
+        signed=False,
+        scan_count=0,
+    )
+    document.owners = [DocumentOwner(resident_id=r) for r in owners]
+    session.add(document)
+    for old in previous:
+        old.status = "replaced"
+        old.replaced_by_id = document.id
+    session.flush()
+    outbox.enqueue(uow, RENDER_JOB, document_id=document.id)
+    return document
+
+
+def _clean_table(table: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not table:
+        return None
+    columns = [str(c) for c in table.get("columns", [])]
+    rows = [["" if v is None else str(v) for v in row] for row in table.get("rows", [])]
+    return {"columns": columns, "rows": rows}
+
+
+def revoke(uow: UnitOfWork, *, document_id: str, reason: str) -> Document:
+    """Mark a document revoked (its verify page says DICABUT); revoking twice changes nothing."""
+    document = _s(uow).get(Document, document_id)
+    if document is None:
+        raise NotFound("Document not found", reason="document_not_found")
+    if document.status != "revoked":
+        document.status = "revoked"
+        document.revoked_reason = reason[:300]
+        document.revoked_at = utcnow()
+        _s(uow).flush()
+    return document
+
+
+def get(uow: UnitOfWork, document_id: str) -> Document | None:
+    return _s(uow).get(Document, document_id)
+
+
+def for_residents(uow: UnitOfWork, resident_ids: list[str]) -> list[Document]:
+    """Every document one of these residents owns, newest first (all versions, whatever status)."""
+    ids = [r for r in dict.fromkeys(resident_ids) if r]
+    if not ids:
+        return []
+    owned = select(DocumentOwner.document_id).where(DocumentOwner.resident_id.in_(ids))
+    stmt = (
+        select(Document)
+        .where(Document.id.in_(owned))
+        .order_by(Document.issued_at.desc(), Document.version.desc(), Document.id)
+    )
+    return list(_s(uow).scalars(stmt))
+
+
+# ---- links and tokens ---------------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
+
+
+def verify_token(document: Document) -> str:
+    """Signed (HMAC with SECRET_KEY), URL-safe token naming the document; it never expires."""
+    return _serializer().dumps(document.id)
+
+
+def document_id_from_token(token: str) -> str:
+    """The document id a token names; a forged or altered token is a 404."""
+    try:
+        value = _serializer().loads(token)
+    except BadSignature:
+        value = None
+    if not isinstance(value, str):
+        raise NotFound("This verification code is not genuine", reason="invalid_verification_token")
+    return value
+
+
+def verify_url(document: Document) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/api/v1/verify/{verify_token(document)}"
+
+
+def pdf_url(document: Document) -> str:
+    return f"/api/v1/documents/{document.id}/pdf"
+
+
+# ---- use cases called by routes -----------------------------------------------------------------------
+
+
+def pdf_for(uow: UnitOfWork, *, principal: Principal, document_id: str) -> Document:
+    """The document with its PDF, for its owners, counter staff serving an owner, or Disdukcapil officers.
+
+    Staff access is audited (in the owner's access log); anyone else gets a 404.
+    """
+    with uow:
+        document = _s(uow).get(Document, document_id)
+        if document is None:
+            raise NotFound("Document not found", reason="document_not_found")
+        owners = set(document.owner_resident_ids or [])
+        if principal.is_citizen and principal.resident_id in owners:
+            pass
+        elif principal.is_staff and principal.on_behalf_of and principal.on_behalf_of in owners:
+            audit.record(
+                uow,
+                actor=principal,
+                resident_id=principal.on_behalf_of,
+                action="print:document",
+                resource=f"document:{document.kind}:{document.number}:v{document.version}",
+                reason=principal.on_behalf_reason,
+            )
+        elif principal.is_staff and principal.role == "officer" and principal.opd == READER_OPD:
+            for resident_id in owners:
+                audit.record(
+                    uow,
+                    actor=principal,
+                    resident_id=resident_id,
+                    action="read:document",
+                    resource=f"document:{document.kind}:{document.number}:v{document.version}",
+                )
+        else:
+            raise NotFound("Document not found", reason="document_not_found")
+        if not document.is_ready or document.pdf is None:
+            raise Conflict(
+                "The document is still being prepared; try again in a few seconds",
+                reason="document_not_ready",
+            )
+        _ = document.pdf  # load the deferred bytes before the session closes
+        uow.commit()
+        return document
+
+
+def verify(uow: UnitOfWork, *, token: str) -> dict[str, Any]:
+    """What anyone who scans the QR code may know: status and minimal, masked data. Counts the scan."""
+    document_id = document_id_from_token(token)
+    with uow:
+        session = _s(uow)
+        counted = session.execute(
+            update(Document)
+            .where(Document.id == document_id)
+            .values(scan_count=Document.scan_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if counted.rowcount != 1:  # a genuine token for a deleted document
+            raise NotFound("This verification code is not genuine", reason="invalid_verification_token")
+        document = session.get(Document, document_id)
+        assert document is not None
+        replaced_by = None
+        if document.replaced_by_id:
+            newer = session.get(Document, document.replaced_by_id)
+            if newer is not None:
+                replaced_by = {"number": newer.number, "version": newer.version}
+        view = {
+            "kind": document.kind,
+            "number": document.number,
+            "version": document.version,
+            "status": document.status,
+            "issued_at": document.issued_at,
+            "title": document.title,
+            "authority": document.authority,
+            "public": dict(document.public or {}),
+            "replaced_by": replaced_by,
+            "revoked_reason": document.revoked_reason if document.status == "revoked" else None,
+            "signed": document.signed,
+            "pdf_sha256": document.pdf_sha256,
+            "scan_count": document.scan_count,
+        }
+        uow.commit()
+        return view
