@@ -1,0 +1,1416 @@
+"""Complaint use cases: intake on every channel, access rules, the workflow, deadlines, views.
+
+Every function takes a UnitOfWork (not yet entered) and keyword arguments; `principal` is the
+caller (citizen, staff, machine client) or None for the public / the SMS provider. Time-dependent
+functions take `now=` (aware UTC) so tests and jobs can move the clock.
+
+For the Open311 layer (services/complaints/open311.py) the useful entry points are:
+  create_complaint(uow, principal=<client with scope open311:write>, category_code=…, …) → Complaint
+  public_list(uow, …) → (rows, total)       confidential never included
+  get_public(uow, number=…) → Complaint       404 for confidential / unknown
+  category_by_code / list_categories          the catalogue (= Open311 services)
+  public_events(uow, complaint_ids=…)         public history, for servicerequestupdates
+  reporter_visible_to_public(c) / status_label(c)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gateway import audit, outbox
+from gateway.auth import Principal
+from gateway.db import UnitOfWork, utcnow
+from gateway.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from gateway.identity import wilayah
+from gateway.identity.models import CitizenAccount, Resident, Staff
+from gateway.workdays import JAKARTA, WorkCalendar
+from services.complaints import numbers, photos
+from services.complaints.catalogue import DESK_OPD, EMERGENCY_CODES, OTHER
+from services.complaints.errors import EmergencyCall112
+from services.complaints.models import (
+    CHANNELS,
+    OPEN_STATES,
+    PRIVACY,
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintFollower,
+    ComplaintPhoto,
+    ComplaintRating,
+)
+
+CITY = "12.72"
+# Pematang Siantar's bounding box (generous by a few hundred metres at each edge).
+LAT_RANGE = (2.90, 3.02)
+LON_RANGE = (99.00, 99.12)
+MAX_DESCRIPTION = 4000
+NEARBY_METRES = 250
+NEARBY_DAYS = 30
+REOPEN_WORKDAYS = 10
+AUTO_CLOSE_WORKDAYS = 10
+OPEN311_SCOPE = "open311:write"
+
+STATUS_LABELS = {
+    "submitted": "diterima, menunggu verifikasi",
+    "verified": "terverifikasi",
+    "rejected": "ditolak",
+    "assigned": "diteruskan ke OPD",
+    "in_progress": "sedang dikerjakan",
+    "resolved": "selesai ditangani",
+    "closed": "ditutup",
+    "duplicate": "digabung dengan pengaduan lain",
+}
+
+
+def _s(uow: UnitOfWork):  # noqa: ANN202 - tiny accessor
+    assert uow.session is not None
+    return uow.session
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or utcnow()
+
+
+def _invalid(field: str, message: str, reason: str = "validation_failed") -> ValidationFailed:
+    return ValidationFailed(message, reason=reason, errors={"json": {field: [message]}})
+
+
+# ---- catalogue ----------------------------------------------------------------------------------------
+
+
+def normalize_code(code: str) -> str:
+    return re.sub(r"[\s\-]+", "_", (code or "").strip().lower())
+
+
+def category_by_code(uow: UnitOfWork, code: str) -> ComplaintCategory | None:
+    """A category (Open311 service) by code; 'gawat darurat' and 'gawat-darurat' mean 'gawat_darurat'."""
+    return _s(uow).get(ComplaintCategory, normalize_code(code))
+
+
+def list_categories(uow: UnitOfWork, *, include_emergency: bool = True) -> list[ComplaintCategory]:
+    """The active catalogue in display order (emergency entries last, flagged `emergency`)."""
+    with uow:
+        stmt = select(ComplaintCategory).where(ComplaintCategory.active.is_(True))
+        if not include_emergency:
+            stmt = stmt.where(ComplaintCategory.emergency.is_(False))
+        return list(_s(uow).scalars(stmt.order_by(ComplaintCategory.sort)))
+
+
+def guess_category(categories: Iterable[ComplaintCategory], text: str) -> str:
+    """Best keyword match for a free-text message (emergencies included); 'lainnya' when none."""
+    words = set(re.findall(r"[a-z0-9\-]+", text.lower()))
+    best, best_score = OTHER, 0
+    for category in categories:
+        score = sum(1 for k in category.keywords if k in words)
+        # Emergencies win ties: better to tell someone to call 112 once too often.
+        if score > best_score or (score and score == best_score and category.emergency):
+            best, best_score = category.code, score
+    return best
+
+
+def _validate_attributes(
+    category: ComplaintCategory, given: dict[str, Any], *, strict: bool
+) -> dict[str, Any]:
+    """Answers to the category's Open311 attributes: known codes, allowed values, required ones present."""
+    spec = {a["code"]: a for a in category.attributes}
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for code, value in (given or {}).items():
+        attr = spec.get(code)
+        if attr is None:
+            errors[code] = ["Unknown attribute for this category"]
+            continue
+        if attr["datatype"] == "singlevaluelist":
+            keys = {v["key"] for v in attr["values"]}
+            if str(value) not in keys:
+                errors[code] = [f"Must be one of: {', '.join(sorted(keys))}"]
+                continue
+            value = str(value)
+        elif attr["datatype"] == "number":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                errors[code] = ["Must be a number"]
+                continue
+        else:
+            value = str(value).strip()[:200]
+        clean[code] = value
+    if strict:
+        for code, attr in spec.items():
+            if attr.get("required") and code not in clean and code not in errors:
+                errors[code] = ["Required for this category"]
+    if errors:
+        raise ValidationFailed(
+            "Invalid category attributes",
+            reason="invalid_attributes",
+            errors={"json": {"attributes": errors}},
+        )
+    return clean
+
+
+# ---- who is calling -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller as the workflow sees them."""
+
+    principal: Principal | None
+    staff: Staff | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.principal is not None and self.principal.is_staff
+
+    @property
+    def is_admin(self) -> bool:
+        return self.principal is not None and self.principal.role == "admin"
+
+    @property
+    def is_desk(self) -> bool:
+        """The city's complaint desk triages: position complaint_desk, any DISKOMINFO officer, admins."""
+        if self.is_admin:
+            return True
+        if self.principal is None or self.principal.role != "officer":
+            return False
+        return self.principal.opd == DESK_OPD or bool(self.staff and self.staff.position == "complaint_desk")
+
+    @property
+    def is_secretary(self) -> bool:
+        return bool(self.staff and self.staff.position == "city_secretary")
+
+    @property
+    def opd(self) -> str | None:
+        return self.principal.opd if self.principal else None
+
+    def resident_id(self) -> str | None:
+        """The citizen a request is about: the citizen, or the one a counter officer serves."""
+        p = self.principal
+        if p is None:
+            return None
+        if p.is_citizen:
+            return p.resident_id
+        return p.on_behalf_of
+
+
+def _actor(uow: UnitOfWork, principal: Principal | None) -> Actor:
+    staff = None
+    if principal is not None and principal.is_staff:
+        staff = _s(uow).get(Staff, principal.id)
+    return Actor(principal, staff)
+
+
+def _is_reporter(actor: Actor, c: Complaint) -> bool:
+    rid = actor.resident_id()
+    return rid is not None and c.reporter_resident_id == rid
+
+
+def _is_handler(actor: Actor, c: Complaint) -> bool:
+    """Staff who work this complaint: the desk, the city secretary, or the OPD it is assigned to."""
+    if not actor.is_staff or actor.principal is None or actor.principal.role not in ("officer", "admin"):
+        return False
+    if actor.is_desk or actor.is_secretary:
+        return True
+    return c.assigned_at is not None and actor.opd == c.opd_code
+
+
+def access_level(actor: Actor, c: Complaint) -> str | None:
+    """'staff', 'reporter', 'public', or None (may not see it → 404)."""
+    if _is_handler(actor, c):
+        return "staff"
+    if _is_reporter(actor, c):
+        return "reporter"
+    if c.privacy == "confidential":
+        return None
+    return "public"
+
+
+def reporter_visible_to_public(c: Complaint) -> bool:
+    """Only `public` complaints show (a shortened) reporter name to the public."""
+    return c.privacy == "public"
+
+
+def status_label(c: Complaint) -> str:
+    return STATUS_LABELS.get(c.state, c.state)
+
+
+# ---- intake -------------------------------------------------------------------------------------------
+
+
+def _check_location(
+    lat: float | None, lon: float | None, kelurahan_code: str | None, address: str | None
+) -> tuple[float | None, float | None, str | None, str | None]:
+    if (lat is None) != (lon is None):
+        raise _invalid("lat" if lat is None else "lon", "Give both lat and lon", "invalid_location")
+    inside = lat is None or (
+        LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= (lon or 0) <= LON_RANGE[1]
+    )
+    if not inside:
+        raise ValidationFailed(
+            "Location is outside Kota Pematangsiantar",
+            reason="outside_city",
+            errors={"json": {"lat": ["outside the city"], "lon": ["outside the city"]}},
+        )
+    address = (address or "").strip() or None
+    if kelurahan_code:
+        codes = {code for code, _ in wilayah.kelurahan_of(CITY)}
+        if kelurahan_code not in codes:
+            raise _invalid("kelurahan_code", "Not a kelurahan of Kota Pematangsiantar", "invalid_location")
+        if lat is None and not address:
+            raise _invalid("address", "An address is required with a kelurahan", "invalid_location")
+    elif lat is None:
+        raise ValidationFailed(
+            "Give a location: lat/lon, or a kelurahan and an address",
+            reason="location_required",
+            errors={"json": {"lat": ["lat/lon or kelurahan_code + address required"]}},
+        )
+    return lat, lon, kelurahan_code, address
+
+
+def _account_by_phone(uow: UnitOfWork, phone: str | None) -> CitizenAccount | None:
+    if not phone:
+        return None
+    return _s(uow).scalar(
+        select(CitizenAccount).where(CitizenAccount.phone == phone, CitizenAccount.status == "active")
+    )
+
+
+def _deadlines(uow: UnitOfWork, category: ComplaintCategory, start: datetime) -> tuple[datetime, datetime]:
+    calendar = WorkCalendar.load(uow)
+    return (
+        calendar.deadline(start, max(category.verify_days, 1)),
+        calendar.deadline(start, max(category.answer_days, 1)),
+    )
+
+
+def create_complaint(
+    uow: UnitOfWork,
+    *,
+    principal: Principal | None,
+    category_code: str,
+    description: str,
+    lat: float | None = None,
+    lon: float | None = None,
+    kelurahan_code: str | None = None,
+    address: str | None = None,
+    privacy: str = "public",
+    attributes: dict[str, Any] | None = None,
+    photos_raw: list[bytes] | None = None,
+    reporter_name: str | None = None,
+    reporter_phone: str | None = None,
+    reporter_email: str | None = None,
+    channel: str | None = None,
+    now: datetime | None = None,
+) -> Complaint:
+    """File a complaint on any channel; returns it with its new number (committed).
+
+    The channel follows from the caller: a citizen → "app"; counter staff with X-On-Behalf-Of →
+    "counter" (the served citizen is the reporter); counter staff without it → "call_centre"
+    (reporter_name and reporter_phone of the caller required); a machine client with scope
+    open311:write → "open311"; principal None → `channel` must be "sms" or "whatsapp" (the
+    inbound webhook). Emergencies raise EmergencyCall112 (422 emergency_call_112).
+    """
+    with uow:
+        complaint = _file(
+            uow,
+            principal=principal,
+            category_code=category_code,
+            description=description,
+            lat=lat,
+            lon=lon,
+            kelurahan_code=kelurahan_code,
+            address=address,
+            privacy=privacy,
+            attributes=attributes,
+            photos_raw=photos_raw,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            reporter_email=reporter_email,
+            channel=channel,
+            now=_now(now),
+        )
+        uow.commit()
+        return complaint
+
+
+def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data: Any) -> Complaint:
+    category = category_by_code(uow, data["category_code"])
+    if category is None or not category.active:
+        raise _invalid("category_code", "Unknown category", "unknown_category")
+    if category.emergency or category.code in EMERGENCY_CODES:
+        raise EmergencyCall112(category.code)
+    description = (data["description"] or "").strip()
+    if not description:
+        raise _invalid("description", "Describe the problem")
+    if len(description) > MAX_DESCRIPTION:
+        raise _invalid("description", f"At most {MAX_DESCRIPTION} characters")
+    privacy = data.get("privacy") or "public"
+    if privacy not in PRIVACY:
+        raise _invalid("privacy", f"One of {', '.join(PRIVACY)}")
+
+    # Who files, on which channel, for whom.
+    channel = data.get("channel")
+    reporter_resident_id = None
+    filed_by_staff_id = filed_by_client_id = None
+    name, phone, email = data.get("reporter_name"), data.get("reporter_phone"), data.get("reporter_email")
+    if principal is None:
+        if channel not in ("sms", "whatsapp"):
+            raise Forbidden("Authentication required", reason="authentication_required")
+        if not phone:
+            raise _invalid("reporter_phone", "Sender phone required")
+    elif principal.is_citizen:
+        channel, reporter_resident_id = "app", principal.resident_id
+        name = email = None
+    elif principal.is_staff and principal.role in ("counter", "admin"):
+        filed_by_staff_id = principal.id
+        if principal.on_behalf_of:
+            channel, reporter_resident_id = "counter", principal.on_behalf_of
+        else:
+            channel = "call_centre"
+            if not (name and name.strip()) or not phone:
+                raise ValidationFailed(
+                    "The call centre must record the caller's name and phone",
+                    reason="caller_required",
+                    errors={"json": {"reporter_name": ["required"], "reporter_phone": ["required"]}},
+                )
+    elif principal.is_client:
+        principal.require_scope(OPEN311_SCOPE)
+        channel, filed_by_client_id = "open311", principal.id
+    else:
+        raise Forbidden(
+            "Officers answer complaints; citizens and the counter file them", reason="role_not_allowed"
+        )
+    assert channel in CHANNELS
+
+    lat, lon, kel, address = _check_location(
+        data.get("lat"), data.get("lon"), data.get("kelurahan_code"), data.get("address")
+    )
+    attributes = _validate_attributes(
+        category, data.get("attributes") or {}, strict=channel not in ("sms", "whatsapp")
+    )
+    cleaned = photos.clean_all(list(data.get("photos_raw") or []))
+
+    if reporter_resident_id is None and phone:
+        # A caller or texter who has an account is linked, so the complaint shows in their app.
+        account = _account_by_phone(uow, phone)
+        if account is not None:
+            reporter_resident_id = account.resident_id
+
+    verify_due, answer_due = _deadlines(uow, category, now)
+    complaint = Complaint(
+        number=numbers.next_number(uow, now=now),
+        category_code=category.code,
+        opd_code=category.opd_code,
+        state="submitted",
+        channel=channel,
+        privacy=privacy,
+        description=description,
+        attributes=attributes,
+        lat=lat,
+        lon=lon,
+        kelurahan_code=kel,
+        address=address,
+        reporter_resident_id=reporter_resident_id,
+        reporter_name=(name or "").strip()[:120] or None,
+        reporter_phone=phone,
+        reporter_email=email,
+        filed_by_staff_id=filed_by_staff_id,
+        filed_by_client_id=filed_by_client_id,
+        created_at=now,
+        updated_at=now,
+        verify_due_at=verify_due,
+        answer_due_at=answer_due,
+    )
+    _s(uow).add(complaint)
+    _s(uow).flush()
+    for photo in cleaned:
+        _s(uow).add(
+            ComplaintPhoto(
+                complaint_id=complaint.id,
+                content_type=photo.content_type,
+                width=photo.width,
+                height=photo.height,
+                size=len(photo.data),
+                data=photo.data,
+                created_at=now,
+            )
+        )
+    note = None
+    if channel == "call_centre":
+        note = "Dicatat oleh call centre atas telepon pelapor"
+    elif channel == "counter":
+        note = "Dicatat di loket Mal Pelayanan Publik"
+    _event(
+        uow,
+        complaint,
+        principal,
+        "transition",
+        None,
+        "submitted",
+        note=note,
+        public=True,
+        now=now,
+        notify=True,
+    )
+    if principal is not None and principal.is_staff and reporter_resident_id:
+        audit.record(
+            uow,
+            actor=principal,
+            resident_id=reporter_resident_id,
+            action="file:complaint",
+            resource=f"complaint:{complaint.number}",
+        )
+    return complaint
+
+
+# ---- history and notifications ------------------------------------------------------------------------
+
+
+def _event(
+    uow: UnitOfWork,
+    complaint: Complaint,
+    principal: Principal | None,
+    kind: str,
+    from_state: str | None,
+    to_state: str | None,
+    *,
+    now: datetime,
+    note: str | None = None,
+    public: bool = True,
+    from_opd: str | None = None,
+    to_opd: str | None = None,
+    notify: bool = False,
+    actor_kind: str | None = None,
+) -> ComplaintEvent:
+    """Record one history row; public status changes also notify the reporter and followers."""
+    event = ComplaintEvent(
+        complaint_id=complaint.id,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        from_opd=from_opd,
+        to_opd=to_opd,
+        note=note,
+        public=public,
+        actor_kind=actor_kind or (principal.kind if principal else "system"),
+        actor_id=principal.id if principal else None,
+        actor_role=principal.role if principal else None,
+        actor_opd=principal.opd if principal else None,
+        created_at=now,
+    )
+    _s(uow).add(event)
+    _s(uow).flush()
+    if notify and public:
+        outbox.enqueue(uow, "services.complaints.jobs:notify_event", event_id=event.id)
+    return event
+
+
+def _touch(c: Complaint, now: datetime) -> None:
+    c.updated_at = now
+    c.version = (c.version or 0) + 1
+
+
+# ---- reading ------------------------------------------------------------------------------------------
+
+
+def _load(uow: UnitOfWork, number: str, *, lock: bool = False) -> Complaint:
+    try:
+        number = numbers.parse(number)
+    except numbers.InvalidNumber as exc:
+        raise NotFound("Complaint not found", reason="complaint_not_found") from exc
+    stmt = select(Complaint).where(Complaint.number == number)
+    if lock and uow.is_postgres:
+        stmt = stmt.with_for_update()
+    complaint = _s(uow).scalar(stmt)
+    if complaint is None:
+        raise NotFound("Complaint not found", reason="complaint_not_found")
+    return complaint
+
+
+def get_public(uow: UnitOfWork, *, number: str) -> Complaint:
+    """A complaint the public may see (404 for confidential or unknown numbers)."""
+    with uow:
+        c = _load(uow, number)
+        if c.privacy == "confidential":
+            raise NotFound("Complaint not found", reason="complaint_not_found")
+        return c
+
+
+def public_events(uow: UnitOfWork, *, complaint_ids: list[str]) -> dict[str, list[ComplaintEvent]]:
+    """Public history rows per complaint id, oldest first (call inside an entered uow)."""
+    out: dict[str, list[ComplaintEvent]] = {cid: [] for cid in complaint_ids}
+    if not complaint_ids:
+        return out
+    stmt = (
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id.in_(complaint_ids), ComplaintEvent.public.is_(True))
+        .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
+    )
+    for event in _s(uow).scalars(stmt):
+        out[event.complaint_id].append(event)
+    return out
+
+
+def public_list(
+    uow: UnitOfWork,
+    *,
+    numbers_in: list[str] | None = None,
+    category_codes: list[str] | None = None,
+    states: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> tuple[list[Complaint], int]:
+    """Non-confidential complaints filtered by numbers, categories, states, created_at in [start, end]."""
+    with uow:
+        conds = [Complaint.privacy != "confidential"]
+        if numbers_in:
+            conds.append(Complaint.number.in_(numbers_in))
+        if category_codes:
+            conds.append(Complaint.category_code.in_(category_codes))
+        if states:
+            conds.append(Complaint.state.in_(states))
+        if start:
+            conds.append(Complaint.created_at >= start)
+        if end:
+            conds.append(Complaint.created_at <= end)
+        total = _s(uow).scalar(select(func.count()).select_from(Complaint).where(*conds)) or 0
+        order = Complaint.created_at.desc() if newest_first else Complaint.created_at
+        rows = list(
+            _s(uow).scalars(
+                select(Complaint).where(*conds).order_by(order, Complaint.id).limit(limit).offset(offset)
+            )
+        )
+        return rows, total
+
+
+def _display_name(full: str | None) -> str | None:
+    """'MARIA SINAGA' → 'Maria S.' — enough to recognise oneself, not enough to find someone."""
+    if not full:
+        return None
+    parts = full.split()
+    first = parts[0].capitalize()
+    return f"{first} {parts[-1][0].upper()}." if len(parts) > 1 else first
+
+
+def _reporter_block(uow: UnitOfWork, c: Complaint) -> dict[str, Any]:
+    name, phone = c.reporter_name, c.reporter_phone
+    nik = None
+    if c.reporter_resident_id:
+        resident = _s(uow).get(Resident, c.reporter_resident_id)
+        if resident is not None:
+            name, nik = resident.full_name, resident.nik
+        if phone is None:
+            phone = _s(uow).scalar(
+                select(CitizenAccount.phone).where(CitizenAccount.resident_id == c.reporter_resident_id)
+            )
+    return {"name": name, "phone": phone, "email": c.reporter_email, "nik": nik}
+
+
+def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = None) -> dict[str, Any]:
+    """The complaint as `level` ('public' | 'reporter' | 'staff') may see it (call inside an entered uow)."""
+    category = _s(uow).get(ComplaintCategory, c.category_code)
+    events_stmt = select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id)
+    if level != "staff":
+        events_stmt = events_stmt.where(ComplaintEvent.public.is_(True))
+    events = list(_s(uow).scalars(events_stmt.order_by(ComplaintEvent.created_at, ComplaintEvent.id)))
+    photo_ids = list(
+        _s(uow).scalars(
+            select(ComplaintPhoto.id)
+            .where(ComplaintPhoto.complaint_id == c.id)
+            .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
+        )
+    )
+    rating = _s(uow).scalar(select(ComplaintRating).where(ComplaintRating.complaint_id == c.id))
+    duplicate_of = (
+        _s(uow).scalar(select(Complaint.number).where(Complaint.id == c.duplicate_of_id))
+        if c.duplicate_of_id
+        else None
+    )
+    data: dict[str, Any] = {
+        "number": c.number,
+        "category": {"code": c.category_code, "name": category.name if category else c.category_code},
+        "opd_code": c.opd_code if c.assigned_at else None,
+        "state": c.state,
+        "status_label": status_label(c),
+        "overdue": c.overdue,
+        "privacy": c.privacy,
+        "channel": c.channel,
+        "description": c.description,
+        "attributes": c.attributes or {},
+        "lat": c.lat,
+        "lon": c.lon,
+        "kelurahan_code": c.kelurahan_code,
+        "kelurahan_name": wilayah.name_of(c.kelurahan_code) if c.kelurahan_code else None,
+        "address": c.address,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "verify_due_at": c.verify_due_at,
+        "answer_due_at": c.answer_due_at,
+        "outcome": c.outcome,
+        "outcome_reason": c.outcome_reason,
+        "rejection_reason": c.rejection_reason,
+        "responsible_party": c.responsible_party,
+        "public_answer": c.public_answer,
+        "duplicate_of": duplicate_of,
+        "supporters": c.supporters,
+        "photos": [{"id": pid, "url": f"/api/v1/complaints/{c.number}/photos/{pid}"} for pid in photo_ids],
+        "rating": {"score": rating.score, "fixed": rating.fixed} if rating else None,
+        "history": [
+            {
+                "at": e.created_at,
+                "kind": e.kind,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "from_opd": e.from_opd,
+                "to_opd": e.to_opd,
+                "note": e.note,
+                "public": e.public,
+                "by": e.actor_role if e.actor_kind != "citizen" else "pelapor",
+            }
+            for e in events
+        ],
+        "version": c.version,
+        "reporter": None,
+        "reporter_display": None,
+    }
+    if level == "public" and reporter_visible_to_public(c):
+        data["reporter_display"] = _display_name(_reporter_block(uow, c)["name"])
+    elif level == "reporter":
+        data["reporter"] = _reporter_block(uow, c)
+    elif level == "staff" and c.privacy != "anonymous":
+        data["reporter"] = _reporter_block(uow, c)
+        if actor is not None and actor.principal is not None and c.reporter_resident_id:
+            audit.record(
+                uow,
+                actor=actor.principal,
+                resident_id=c.reporter_resident_id,
+                action="read:complaint_reporter",
+                resource=f"complaint:{c.number}",
+            )
+    return data
+
+
+def get_complaint(uow: UnitOfWork, *, principal: Principal | None, number: str) -> dict[str, Any]:
+    """The complaint as this caller may see it; 404 when they may not (confidential, unknown)."""
+    with uow:
+        c = _load(uow, number)
+        actor = _actor(uow, principal)
+        level = access_level(actor, c)
+        if level is None:
+            raise NotFound("Complaint not found", reason="complaint_not_found")
+        data = view(uow, c, level=level, actor=actor)
+        uow.commit()  # the audit row of a staff read
+        return data
+
+
+def get_for_update(uow: UnitOfWork, *, principal: Principal, number: str) -> Complaint:
+    """The complaint an officer is about to change (404 unless they handle it): for the ETag check."""
+    with uow:
+        c = _load(uow, number)
+        if not _is_handler(_actor(uow, principal), c):
+            raise NotFound("Complaint not found", reason="complaint_not_found")
+        return c
+
+
+def etag_data(c: Complaint | dict[str, Any]) -> dict[str, Any]:
+    """What the ETag of a complaint is computed from: its number and version."""
+    if isinstance(c, dict):
+        return {"number": c["number"], "version": c["version"]}
+    return {"number": c.number, "version": c.version}
+
+
+def queue(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    state: str | None = None,
+    category: str | None = None,
+    overdue: bool | None = None,
+    kelurahan_code: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """An officer's work list: their OPD's assigned complaints; the desk also sees every submitted one."""
+    with uow:
+        actor = _actor(uow, principal)
+        if principal.role not in ("officer", "admin"):
+            raise Forbidden("The queue is for officers", reason="role_not_allowed")
+        conds = []
+        if actor.is_desk or actor.is_secretary:
+            if actor.is_desk and not actor.is_admin:
+                conds.append(
+                    or_(
+                        Complaint.state == "submitted",
+                        and_(Complaint.opd_code == actor.opd, Complaint.assigned_at.is_not(None)),
+                    )
+                )
+        else:
+            conds += [Complaint.opd_code == actor.opd, Complaint.assigned_at.is_not(None)]
+        if state:
+            conds.append(Complaint.state == state)
+        if category:
+            conds.append(Complaint.category_code == normalize_code(category))
+        if overdue is not None:
+            conds.append(Complaint.overdue.is_(overdue))
+        if kelurahan_code:
+            conds.append(Complaint.kelurahan_code == kelurahan_code)
+        total = _s(uow).scalar(select(func.count()).select_from(Complaint).where(*conds)) or 0
+        rows = list(
+            _s(uow).scalars(
+                select(Complaint)
+                .where(*conds)
+                .order_by(Complaint.created_at.desc(), Complaint.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+        return [_summary(c, show_reporter=False) for c in rows], total
+
+
+def _summary(c: Complaint, *, show_reporter: bool) -> dict[str, Any]:
+    return {
+        "number": c.number,
+        "category_code": c.category_code,
+        "opd_code": c.opd_code if c.assigned_at else None,
+        "state": c.state,
+        "status_label": status_label(c),
+        "overdue": c.overdue,
+        "privacy": c.privacy,
+        "channel": c.channel,
+        "description": c.description[:280],
+        "kelurahan_code": c.kelurahan_code,
+        "address": c.address,
+        "lat": c.lat,
+        "lon": c.lon,
+        "created_at": c.created_at,
+        "verify_due_at": c.verify_due_at,
+        "answer_due_at": c.answer_due_at,
+        "supporters": c.supporters,
+        "version": c.version,
+    }
+
+
+def mine(
+    uow: UnitOfWork, *, principal: Principal, limit: int = 20, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """The citizen's own complaints and the ones they follow ("me too"), newest first."""
+    with uow:
+        rid = _actor(uow, principal).resident_id()
+        if rid is None:
+            raise Forbidden(
+                "This endpoint is for citizens (or counter staff acting for one)", reason="citizen_required"
+            )
+        followed = select(ComplaintFollower.complaint_id).where(ComplaintFollower.resident_id == rid)
+        cond = or_(Complaint.reporter_resident_id == rid, Complaint.id.in_(followed))
+        total = _s(uow).scalar(select(func.count()).select_from(Complaint).where(cond)) or 0
+        rows = list(
+            _s(uow).scalars(
+                select(Complaint)
+                .where(cond)
+                .order_by(Complaint.created_at.desc(), Complaint.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+        out = []
+        for c in rows:
+            item = _summary(c, show_reporter=False)
+            item["relation"] = "reporter" if c.reporter_resident_id == rid else "follower"
+            out.append(item)
+        if principal.on_behalf_of:
+            audit.record(uow, actor=principal, resident_id=rid, action="read:complaints")
+            uow.commit()
+        return out, total
+
+
+def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def nearby(
+    uow: UnitOfWork, *, category: str, lat: float, lon: float, now: datetime | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Open non-confidential complaints of a category within 250 m from the last 30 days, nearest first."""
+    now = _now(now)
+    _check_location(lat, lon, None, None)
+    with uow:
+        code = normalize_code(category)
+        if _s(uow).get(ComplaintCategory, code) is None:
+            raise _invalid("category", "Unknown category", "unknown_category")
+        dlat = NEARBY_METRES / 111_320.0
+        dlon = NEARBY_METRES / (111_320.0 * math.cos(math.radians(lat)))
+        stmt = select(Complaint).where(
+            Complaint.category_code == code,
+            Complaint.created_at >= now - timedelta(days=NEARBY_DAYS),
+            Complaint.state.in_(OPEN_STATES),
+            Complaint.privacy != "confidential",
+            Complaint.lat.between(lat - dlat, lat + dlat),
+            Complaint.lon.between(lon - dlon, lon + dlon),
+        )
+        found = []
+        for c in _s(uow).scalars(stmt.limit(500)):
+            distance = _haversine_m(lat, lon, c.lat or 0.0, c.lon or 0.0)
+            if distance <= NEARBY_METRES:
+                item = _summary(c, show_reporter=False)
+                item["distance_m"] = round(distance, 1)
+                found.append(item)
+        found.sort(key=lambda item: item["distance_m"])
+        return found[:limit]
+
+
+def photo(uow: UnitOfWork, *, principal: Principal | None, number: str, photo_id: str) -> ComplaintPhoto:
+    """One photo, if the caller may see its complaint."""
+    with uow:
+        c = _load(uow, number)
+        if access_level(_actor(uow, principal), c) is None:
+            raise NotFound("Complaint not found", reason="complaint_not_found")
+        row = _s(uow).get(ComplaintPhoto, photo_id)
+        if row is None or row.complaint_id != c.id:
+            raise NotFound("Photo not found", reason="photo_not_found")
+        return row
+
+
+# ---- the workflow -------------------------------------------------------------------------------------
+
+ACTIONS = ("verify", "reject", "reroute", "start", "resolve", "duplicate", "note", "reopen")
+
+
+def act(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    number: str,
+    action: str,
+    expected_version: int | None = None,
+    note: str | None = None,
+    public: bool = True,
+    opd_code: str | None = None,
+    outcome: str | None = None,
+    reason: str | None = None,
+    rejection_reason: str | None = None,
+    responsible_party: str | None = None,
+    duplicate_of: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """An officer moves a complaint on; returns the staff view. All rules of issue 5 §2:
+
+    verify    (desk) submitted → verified → assigned to the category's OPD (or `opd_code`)
+    reject    (desk) submitted → rejected; rejection_reason spam | not_city, not_city needs
+              responsible_party (who is responsible) and the note is the public reply
+    reroute   (desk or the current OPD) assigned/in_progress → assigned to `opd_code` (audit trail)
+    start     (the OPD) assigned → in_progress
+    resolve   (the OPD) assigned/in_progress → resolved, outcome fixed | not_fixed (+ reason), note
+    duplicate (desk or the OPD) open → duplicate of `duplicate_of` (its reporter follows the original)
+    note      (desk or the OPD) a public or internal (public=False) note, no state change
+    reopen    (desk) resolved/closed → assigned again
+    `expected_version` (from If-Match) must equal the current version, else 412.
+    """
+    if action not in ACTIONS:
+        raise _invalid("action", f"One of {', '.join(ACTIONS)}")
+    now = _now(now)
+    with uow:
+        c = _load(uow, number, lock=True)
+        actor = _actor(uow, principal)
+        if not _is_handler(actor, c):
+            raise NotFound("Complaint not found", reason="complaint_not_found")
+        if expected_version is not None and expected_version != c.version:
+            raise PreconditionFailed(
+                "The complaint was changed by someone else; reload it", reason="etag_mismatch"
+            )
+        handler = _ACTIONS[action]
+        handler(
+            uow,
+            c,
+            actor,
+            now=now,
+            note=(note or "").strip() or None,
+            public=public,
+            opd_code=opd_code,
+            outcome=outcome,
+            reason=(reason or "").strip() or None,
+            rejection_reason=rejection_reason,
+            responsible_party=(responsible_party or "").strip() or None,
+            duplicate_of=duplicate_of,
+        )
+        _touch(c, now)
+        data = view(uow, c, level="staff", actor=actor)
+        uow.commit()
+        return data
+
+
+def _require_state(c: Complaint, *states: str) -> None:
+    if c.state not in states:
+        raise Conflict(
+            f"Not possible while the complaint is {c.state}",
+            reason="invalid_transition",
+            extra={"state": c.state},
+        )
+
+
+def _require_desk(actor: Actor) -> None:
+    if not actor.is_desk:
+        raise Forbidden("Only the complaint desk may do this", reason="desk_only")
+
+
+def _require_owner_or_desk(actor: Actor, c: Complaint) -> None:
+    if not (actor.is_desk or (actor.opd == c.opd_code and c.assigned_at is not None)):
+        raise Forbidden("Only the OPD handling the complaint may do this", reason="not_handling_opd")
+
+
+def _require_owner(actor: Actor, c: Complaint) -> None:
+    if not (actor.is_admin or (actor.opd == c.opd_code and c.assigned_at is not None)):
+        raise Forbidden("Only the OPD handling the complaint may do this", reason="not_handling_opd")
+
+
+def _known_opd(uow: UnitOfWork, code: str | None) -> str:
+    from gateway.identity.models import Opd
+
+    if not code or _s(uow).get(Opd, code) is None:
+        raise _invalid("opd_code", "Unknown OPD", "unknown_opd")
+    return code
+
+
+def _first_response(c: Complaint, now: datetime) -> None:
+    if c.first_response_at is None:
+        c.first_response_at = now
+
+
+def _transition(
+    uow: UnitOfWork,
+    c: Complaint,
+    actor: Actor,
+    to: str,
+    *,
+    now: datetime,
+    note: str | None = None,
+    public: bool = True,
+    notify: bool = True,
+    **kw: Any,
+) -> None:
+    from_state = c.state
+    c.state = to
+    _event(
+        uow,
+        c,
+        actor.principal,
+        "transition",
+        from_state,
+        to,
+        now=now,
+        note=note,
+        public=public,
+        notify=notify,
+        **kw,
+    )
+
+
+def _assign(
+    uow: UnitOfWork, c: Complaint, actor: Actor, opd: str, *, now: datetime, note: str | None = None
+) -> None:
+    from_opd = c.opd_code if c.assigned_at else None
+    c.opd_code = opd
+    c.assigned_at = now
+    _transition(uow, c, actor, "assigned", now=now, note=note, from_opd=from_opd, to_opd=opd)
+
+
+def _do_verify(
+    uow: UnitOfWork,
+    c: Complaint,
+    actor: Actor,
+    *,
+    now: datetime,
+    note: str | None,
+    opd_code: str | None,
+    **_: Any,
+) -> None:
+    _require_desk(actor)
+    _require_state(c, "submitted")
+    category = _s(uow).get(ComplaintCategory, c.category_code)
+    target = _known_opd(uow, opd_code) if opd_code else (category.opd_code if category else c.opd_code)
+    c.verified_at = now
+    _first_response(c, now)
+    if c.overdue and now <= c.answer_due_at:
+        c.overdue = False  # only verification was late; the answer clock is still running
+    # One message for verify + assign (the "assigned" event), not two.
+    _transition(uow, c, actor, "verified", now=now, note=note, notify=False)
+    _assign(uow, c, actor, target, now=now)
+
+
+def _do_reject(
+    uow: UnitOfWork,
+    c: Complaint,
+    actor: Actor,
+    *,
+    now: datetime,
+    note: str | None,
+    rejection_reason: str | None,
+    responsible_party: str | None,
+    **_: Any,
+) -> None:
+    _require_desk(actor)
+    _require_state(c, "submitted")
+    if rejection_reason not in ("spam", "not_city"):
+        raise _invalid("rejection_reason", "One of spam, not_city")
+    if rejection_reason == "not_city" and not responsible_party:
+        raise ValidationFailed(
+            "Name who is responsible when it is not the city's matter",
+            reason="responsible_party_required",
+            errors={"json": {"responsible_party": ["required when rejection_reason is not_city"]}},
+        )
+    if rejection_reason == "not_city" and not note:
+        raise _invalid("note", "The reply to the citizen is required", "reply_required")
+    c.rejection_reason = rejection_reason
+    c.responsible_party = responsible_party if rejection_reason == "not_city" else None
+    c.public_answer = note
+    _first_response(c, now)
+    c.answered_in_time = now <= c.answer_due_at
+    c.overdue = False
+    text = note
+    if responsible_party and rejection_reason == "not_city":
+        text = f"{note} (Yang berwenang: {responsible_party})"
+    _transition(uow, c, actor, "rejected", now=now, note=text)
+
+
+def _do_reroute(
+    uow: UnitOfWork,
+    c: Complaint,
+    actor: Actor,
+    *,
+    now: datetime,
+    note: str | None,
+    opd_code: str | None,
+    **_: Any,
+) -> None:
+    _require_owner_or_desk(actor, c)
+    _require_state(c, "verified", "assigned", "in_progress")
+    target = _known_opd(uow, opd_code)
+    if target == c.opd_code:
+        raise _invalid("opd_code", "Already with this OPD", "same_opd")
+    if not note:
+        raise _invalid("note", "Say why it is re-routed", "note_required")
+    from_opd = c.opd_code
+    c.opd_code, c.assigned_at = target, now
+    from_state = c.state
+    c.state = "assigned"
+    _event(
+        uow,
+        c,
+        actor.principal,
+        "reroute",
+        from_state,
+        "assigned",
+        now=now,
+        note=note,
+        public=True,
+        from_opd=from_opd,
+        to_opd=target,
+        notify=True,
+    )
+
+
+def _do_start(
+    uow: UnitOfWork, c: Complaint, actor: Actor, *, now: datetime, note: str | None, **_: Any
+) -> None:
+    _require_owner(actor, c)
+    _require_state(c, "assigned")
+    _transition(uow, c, actor, "in_progress", now=now, note=note)
+
+
+def _do_resolve(
+    uow: UnitOfWork,
+    c: Complaint,
+    actor: Actor,
+    *,
+    now: datetime,
+    note: str | None,
+    outcome: str | None,
+    reason: str | None,
+    **_: Any,
+) -> None:
+    _require_owner(actor, c)
+    _require_state(c, "assigned", "in_progress")
+    if outcome not in ("fixed", "not_fixed"):
+        raise _invalid("outcome", "One of fixed, not_fixed")
+    if outcome == "not_fixed" and not reason:
+        raise ValidationFailed(
+            "Say why it could not be fixed",
+            reason="reason_required",
+            errors={"json": {"reason": ["required when outcome is not_fixed"]}},
+        )
+    if not note:
+        raise _invalid("note", "The answer to the citizen is required", "reply_required")
+    c.outcome, c.outcome_reason = outcome, reason if outcome == "not_fixed" else None
+    c.public_answer = note
+    c.resolved_at = now
+    _first_response(c, now)
+    c.answered_in_time = now <= c.answer_due_at
+    c.overdue = False
+    _transition(uow, c, actor, "resolved", now=now, note=note)
+
+
+def _do_duplicate(
+    uow: UnitOfWork,
+    c: Complaint,
+    actor: Actor,
+    *,
+    now: datetime,
+    note: str | None,
+    duplicate_of: str | None,
+    **_: Any,
+) -> None:
+    _require_owner_or_desk(actor, c)
+    _require_state(c, *OPEN_STATES)
+    if not duplicate_of:
+        raise _invalid("duplicate_of", "The number of the original complaint is required")
+    try:
+        original = _load(uow, duplicate_of)
+    except NotFound as exc:
+        raise _invalid("duplicate_of", "No such complaint", "original_not_found") from exc
+    if original.id == c.id or original.state == "duplicate":
+        raise _invalid(
+            "duplicate_of", "The original must be another, non-duplicate complaint", "invalid_original"
+        )
+    c.duplicate_of_id = original.id
+    c.overdue = False
+    _first_response(c, now)
+    if c.reporter_resident_id or c.reporter_phone:
+        _follow(
+            uow,
+            original,
+            resident_id=c.reporter_resident_id,
+            phone=None if c.reporter_resident_id else c.reporter_phone,
+            now=now,
+        )
+    _transition(uow, c, actor, "duplicate", now=now, note=note or f"Sama dengan pengaduan {original.number}")
+
+
+def _do_note(
+    uow: UnitOfWork, c: Complaint, actor: Actor, *, now: datetime, note: str | None, public: bool, **_: Any
+) -> None:
+    _require_owner_or_desk(actor, c)
+    if not note:
+        raise _invalid("note", "The note is empty", "note_required")
+    if public:
+        _first_response(c, now)
+    _event(uow, c, actor.principal, "note", c.state, c.state, now=now, note=note[:4000], public=public)
+
+
+def _do_reopen(
+    uow: UnitOfWork, c: Complaint, actor: Actor, *, now: datetime, note: str | None, **_: Any
+) -> None:
+    _require_desk(actor)
+    _reopen(uow, c, actor, now=now, note=note)
+
+
+def _reopen(uow: UnitOfWork, c: Complaint, actor: Actor, *, now: datetime, note: str | None) -> None:
+    _require_state(c, "resolved", "closed")
+    calendar = WorkCalendar.load(uow)
+    assert c.resolved_at is not None
+    if (
+        calendar.workdays_between(c.resolved_at.astimezone(JAKARTA).date(), now.astimezone(JAKARTA).date())
+        > REOPEN_WORKDAYS
+    ):
+        raise Conflict(
+            f"A complaint can be reopened within {REOPEN_WORKDAYS} working days of its answer",
+            reason="reopen_window_passed",
+        )
+    category = _s(uow).get(ComplaintCategory, c.category_code)
+    c.reopen_count = (c.reopen_count or 0) + 1
+    c.outcome = c.outcome_reason = None
+    c.resolved_at = c.closed_at = None
+    c.answered_in_time = None
+    c.answer_due_at = calendar.deadline(now, max(category.answer_days if category else 3, 1))
+    from_state = c.state
+    c.state = "assigned"
+    c.assigned_at = now
+    _event(
+        uow,
+        c,
+        actor.principal,
+        "transition",
+        from_state,
+        "assigned",
+        now=now,
+        note=note or "Dibuka kembali",
+        public=True,
+        notify=True,
+        to_opd=c.opd_code,
+    )
+
+
+_ACTIONS = {
+    "verify": _do_verify,
+    "reject": _do_reject,
+    "reroute": _do_reroute,
+    "start": _do_start,
+    "resolve": _do_resolve,
+    "duplicate": _do_duplicate,
+    "note": _do_note,
+    "reopen": _do_reopen,
+}
+
+
+# ---- the citizen after the answer ---------------------------------------------------------------------
+
+
+def _reporter_complaint(
+    uow: UnitOfWork, principal: Principal, number: str, *, lock: bool = False
+) -> tuple[Complaint, Actor]:
+    c = _load(uow, number, lock=lock)
+    actor = _actor(uow, principal)
+    level = access_level(actor, c)
+    if level is None:
+        raise NotFound("Complaint not found", reason="complaint_not_found")
+    if not _is_reporter(actor, c):
+        raise Forbidden("Only the reporter may do this", reason="reporter_only")
+    return c, actor
+
+
+def confirm(
+    uow: UnitOfWork, *, principal: Principal, number: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The reporter confirms the answer: resolved → closed."""
+    now = _now(now)
+    with uow:
+        c, actor = _reporter_complaint(uow, principal, number, lock=True)
+        _require_state(c, "resolved")
+        c.closed_at = now
+        _transition(uow, c, actor, "closed", now=now, note="Dikonfirmasi oleh pelapor")
+        _touch(c, now)
+        data = view(uow, c, level="reporter")
+        uow.commit()
+        return data
+
+
+def reopen(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    number: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The reporter reopens within 10 working days of the answer: back to the OPD with a new deadline."""
+    now = _now(now)
+    with uow:
+        c, actor = _reporter_complaint(uow, principal, number, lock=True)
+        _reopen(uow, c, actor, now=now, note=(note or "").strip() or "Dibuka kembali oleh pelapor")
+        _touch(c, now)
+        data = view(uow, c, level="reporter")
+        uow.commit()
+        return data
+
+
+def rate(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    number: str,
+    score: int,
+    fixed: bool,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> ComplaintRating:
+    """The reporter rates the answer once (1–5, fixed yes/no), only after it was resolved.
+
+    "Fixed: yes" on a resolved complaint also confirms it (→ closed).
+    """
+    now = _now(now)
+    if not 1 <= score <= 5:
+        raise _invalid("score", "1 to 5")
+    with uow:
+        c, actor = _reporter_complaint(uow, principal, number, lock=True)
+        _require_state(c, "resolved", "closed")
+        if _s(uow).scalar(select(ComplaintRating.id).where(ComplaintRating.complaint_id == c.id)):
+            raise Conflict("Already rated", reason="already_rated")
+        rating = ComplaintRating(
+            complaint_id=c.id,
+            score=score,
+            fixed=fixed,
+            comment=(comment or "").strip()[:1000] or None,
+            created_at=now,
+        )
+        _s(uow).add(rating)
+        if fixed and c.state == "resolved":
+            c.closed_at = now
+            _transition(uow, c, actor, "closed", now=now, note="Dikonfirmasi oleh pelapor")
+        _touch(c, now)
+        try:
+            uow.commit()
+        except IntegrityError as exc:
+            raise Conflict("Already rated", reason="already_rated") from exc
+        return rating
+
+
+def _follow(
+    uow: UnitOfWork, c: Complaint, *, resident_id: str | None, phone: str | None, now: datetime
+) -> bool:
+    """Add a follower once; returns whether it is new. Supporters are counted atomically in SQL."""
+    cond = ComplaintFollower.resident_id == resident_id if resident_id else ComplaintFollower.phone == phone
+    if _s(uow).scalar(select(ComplaintFollower.id).where(ComplaintFollower.complaint_id == c.id, cond)):
+        return False
+    if resident_id and resident_id == c.reporter_resident_id:
+        return False
+    if phone and not resident_id and phone == c.reporter_phone:
+        return False
+    try:
+        with _s(uow).begin_nested():
+            _s(uow).add(
+                ComplaintFollower(complaint_id=c.id, resident_id=resident_id, phone=phone, created_at=now)
+            )
+    except IntegrityError:
+        return False
+    _s(uow).execute(update(Complaint).where(Complaint.id == c.id).values(supporters=Complaint.supporters + 1))
+    _s(uow).refresh(c)
+    return True
+
+
+def follow(
+    uow: UnitOfWork, *, principal: Principal, number: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """ "Me too": the citizen backs and follows an open complaint (idempotent)."""
+    now = _now(now)
+    with uow:
+        c = _load(uow, number)
+        actor = _actor(uow, principal)
+        rid = actor.resident_id()
+        if rid is None:
+            raise Forbidden("This endpoint is for citizens", reason="citizen_required")
+        if access_level(actor, c) is None:
+            raise NotFound("Complaint not found", reason="complaint_not_found")
+        if c.reporter_resident_id == rid:
+            raise Conflict("You filed this complaint", reason="own_complaint")
+        if not c.is_open:
+            raise Conflict("Only open complaints can be backed", reason="complaint_closed")
+        created = _follow(uow, c, resident_id=rid, phone=None, now=now)
+        if created:
+            _event(uow, c, principal, "support", c.state, c.state, now=now, public=True, note=None)
+        uow.commit()
+        return {"number": c.number, "supporters": c.supporters, "following": True}
+
+
+# ---- deadlines: reminders, escalation, overdue, auto-close -------------------------------------------
+
+
+def staff_of(uow: UnitOfWork, *, opd_code: str | None = None, position: str | None = None) -> list[Staff]:
+    stmt = select(Staff).where(Staff.active.is_(True), Staff.role.in_(("officer", "admin")))
+    if opd_code:
+        stmt = stmt.where(Staff.opd_code == opd_code)
+    if position:
+        stmt = stmt.where(Staff.position == position)
+    return list(_s(uow).scalars(stmt))
