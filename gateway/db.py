@@ -69,7 +69,8 @@ class Database:
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # pool_recycle instead of pre-ping: a pre-ping costs a round trip on every checkout
+            kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)

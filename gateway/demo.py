@@ -18,10 +18,10 @@ COUNTER_CLIENT_ID = "open311-demo"
 COUNTER_CLIENT_SECRET = "demo-open311-secret"
 
 # A married couple in Kelurahan Kebun Sayur (Siantar Timur) — the family of DESIGN.md's birth journey.
-FAMILY_KK = "1272011501200001"
+FAMILY_KK = "1272011501209001"
 FAMILY = (
     dict(
-        nik="1272010807920001",
+        nik="1272010807929001",
         full_name="BUDI SANTOSO SIMANJUNTAK",
         sex="L",
         birth_date=date(1992, 7, 8),
@@ -30,7 +30,7 @@ FAMILY = (
         phone="+6281260000001",
     ),
     dict(
-        nik="1272015203950001",
+        nik="1272015203959001",
         full_name="SITI RAHMA SIREGAR",
         sex="P",
         birth_date=date(1995, 3, 12),
@@ -39,7 +39,7 @@ FAMILY = (
         phone="+6281260000002",
     ),
     dict(
-        nik="1272015005480001",
+        nik="1272015005489001",
         full_name="ROSMAWATI DAMANIK",
         sex="P",
         birth_date=date(1948, 5, 10),
@@ -139,8 +139,8 @@ def seed_demo(population: int = 2000) -> list[str]:
         registry.seed_population(UnitOfWork(), count=population - have)
     return [
         "Demo logins (password for every account: " + DEMO_PASSWORD + ")",
-        "  citizen (mother):  username 1272015203950001 or +6281260000002",
-        "  citizen (father):  username 1272010807920001 or +6281260000001",
+        "  citizen (mother):  username 1272015203959001 or +6281260000002",
+        "  citizen (father):  username 1272010807929001 or +6281260000001",
         "  staff:             admin, dukcapil.officer, putr.officer, putr.head, desk.officer, sekda,",
         "                     dpmptsp.officer, counter.mpp, jukir.01",
         f"  hospital client:   client_id={HOSPITAL_CLIENT_ID} client_secret={HOSPITAL_CLIENT_SECRET} "

@@ -134,7 +134,7 @@ class ResidentSchema(Schema):
 
 class MeSchema(Schema):
     resident = fields.Nested(ResidentSchema)
-    phone = fields.Function(lambda d: d["account"].phone if d["account"] else None)
+    phone = fields.String(allow_none=True)
     family = fields.List(fields.Nested(FamilyMemberSchema))
 
 

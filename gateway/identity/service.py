@@ -377,27 +377,29 @@ def subject_resident_id(principal: Principal) -> str:
 
 
 def me(uow: UnitOfWork, *, principal: Principal) -> dict[str, Any]:
+    """The resident, their account and their KK family, in one round trip (a hot path)."""
     with uow:
         resident_id = subject_resident_id(principal)
-        resident = _s(uow).get(Resident, resident_id)
-        if resident is None:
-            raise NotFound("Resident not found", reason="resident_not_found")
-        account = _s(uow).scalar(select(CitizenAccount).where(CitizenAccount.resident_id == resident_id))
-        family = list(
-            _s(uow).scalars(
-                select(Resident)
-                .where(
-                    Resident.kk_number == resident.kk_number,
-                    Resident.id != resident.id,
-                    Resident.is_deceased.is_(False),
-                )
+        same_kk = select(Resident.kk_number).where(Resident.id == resident_id).scalar_subquery()
+        rows = (
+            _s(uow)
+            .execute(
+                select(Resident, CitizenAccount.phone)
+                .outerjoin(CitizenAccount, CitizenAccount.resident_id == Resident.id)
+                .where(Resident.kk_number == same_kk)
                 .order_by(Resident.birth_date)
             )
+            .all()
         )
+        resident = next((r for r, _ in rows if r.id == resident_id), None)
+        if resident is None:
+            raise NotFound("Resident not found", reason="resident_not_found")
+        phone = next(p for r, p in rows if r.id == resident_id)
+        family = [r for r, _ in rows if r.id != resident_id and not r.is_deceased]
         if principal.on_behalf_of:
             audit.record(uow, actor=principal, resident_id=resident_id, action="read:profile")
             uow.commit()
-        return {"resident": resident, "account": account, "family": family}
+        return {"resident": resident, "phone": phone, "family": family}
 
 
 def access_log(uow: UnitOfWork, *, principal: Principal, limit: int, offset: int) -> list[audit.AccessLog]:
