@@ -27,7 +27,7 @@ run: seed
 	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --access-logfile - wsgi:app
 
 test: venv
-	APP_ENV=test $(BIN)/pytest
+	APP_ENV=test $(BIN)/pytest -q
 
 lint: venv
 	$(BIN)/ruff check .

@@ -12,7 +12,6 @@ import subprocess
 import urllib.request
 
 from common import ROOT, bench_env, flask, gunicorn, machine, write_section, wrk
-
 from sqlalchemy import create_engine, text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -206,10 +207,8 @@ def outbox_cmd(to: str, limit: int) -> None:
     """Show the messages sent to a number (development adapter) — how a developer sees an OTP."""
     from gateway.identity import phones
 
-    try:
+    with contextlib.suppress(phones.InvalidPhone):  # an email address, or a number as stored
         to = phones.normalize(to)
-    except phones.InvalidPhone:
-        pass
     with UnitOfWork() as uow:
         for message in notify.messages_to(uow, to, limit):
             click.echo(

@@ -73,12 +73,12 @@ def metrics() -> Response:
                 FAILED_JOBS.labels(name).set(
                     FailedJobRegistry(name, connection=connection, serializer=JSONSerializer).count
                 )
-        except Exception:
-            pass
+        except Exception:  # Redis down: /readyz reports it; metrics keep the last values
+            current_app.logger.warning("metrics: queue gauges unavailable")
     try:
         OUTBOX_PENDING.set(outbox.pending_count(current_app.extensions["database"]))
     except Exception:
-        pass
+        current_app.logger.warning("metrics: outbox gauge unavailable")
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
