@@ -55,6 +55,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["RATELIMIT_STORAGE_URI"] = config.REDIS_URL or "memory://"
     app.config["RATELIMIT_ENABLED"] = config.RATELIMIT_ENABLED
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    # Redis down must not turn sign-up/login into 500s: count in memory until it is back.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logs.configure(json_logs=config.LOG_JSON)
 

@@ -294,3 +294,38 @@ def test_login_is_rate_limited_with_retry_after(client):
     r = client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"})
     assert r.status_code == 429 and r.json["reason"] == "rate_limited"
     assert int(r.headers["Retry-After"]) > 0
+
+
+def test_key_rotation_old_tokens_stay_valid_until_expiry(app, citizen, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    from gateway.app import create_app
+
+    c = citizen()
+    old_public = (
+        app.extensions["keyring"]
+        .private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    (tmp_path / "old.pub").write_bytes(old_public)
+    rotated = create_app(
+        {
+            **{k: app.config[k] for k in ("APP_ENV", "DATABASE_URL", "REDIS_URL", "SECRET_KEY")},
+            "JWT_PRIVATE_KEY_FILE": str(tmp_path / "new.pem"),
+            "JWT_PREVIOUS_PUBLIC_KEY_FILES": str(tmp_path / "old.pub"),
+        }
+    )
+    new_client = rotated.test_client()
+    assert len(new_client.get("/.well-known/jwks.json").json["keys"]) == 2
+    assert new_client.get("/api/v1/me", headers=c["headers"]).status_code == 200
+    fresh = new_client.post(
+        "/api/v1/auth/login", json={"username": c["resident"].nik, "password": "correct-horse-battery"}
+    ).json
+    assert (
+        jwt.get_unverified_header(fresh["access_token"])["kid"]
+        != jwt.get_unverified_header(c["token"])["kid"]
+    )
+    # the old deployment does not know the new key: its tokens are rejected there
+    old_client = app.test_client()
+    r = old_client.get("/api/v1/me", headers={"Authorization": f"Bearer {fresh['access_token']}"})
+    assert r.status_code == 401
