@@ -75,6 +75,10 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, future=True)
+        # Read-only use cases on hot paths skip BEGIN/ROLLBACK round trips (same pool).
+        self.read_sessions = sessionmaker(
+            bind=self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, future=True
+        )
         # RQ forks a work-horse per job: the child must not reuse the parent's pooled connections.
         os.register_at_fork(after_in_child=lambda: self.engine.dispose(close=False))
 
@@ -104,13 +108,15 @@ class UnitOfWork:
     so nothing happens for a transaction that rolled back.
     """
 
-    def __init__(self, database: Database | None = None) -> None:
+    def __init__(self, database: Database | None = None, *, read_only: bool = False) -> None:
         self.database = database or get_database()
+        self.read_only = read_only
         self.session: Session | None = None
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self.database.sessions()
+        factory = self.database.read_sessions if self.read_only else self.database.sessions
+        self.session = factory()
         self._after_commit = []
         return self
 

@@ -135,7 +135,9 @@ class Me(MethodView):
     @me_blp.response(200, s.MeSchema)
     def get(self) -> dict[str, Any]:
         """My profile (masked) and my family from the KK"""
-        return service.me(UnitOfWork(), principal=current_principal())
+        principal = current_principal()
+        # Citizens reading themselves write nothing: a read-only unit of work (no transaction).
+        return service.me(UnitOfWork(read_only=principal.on_behalf_of is None), principal=principal)
 
 
 @me_blp.route("/access-log")
