@@ -169,6 +169,7 @@ class ComplaintPhoto(Base):
 
     id: Mapped[str] = id_column()
     complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints_complaint.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order of upload
     content_type: Mapped[str] = mapped_column(String(20))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway import audit, outbox
+from gateway import audit, notify, outbox
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, utcnow
 from gateway.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -45,6 +45,9 @@ from services.complaints.models import (
     ComplaintFollower,
     ComplaintPhoto,
     ComplaintRating,
+    ComplaintSweepMark,
+    InboundMessage,
+    StaffNotice,
 )
 
 CITY = "12.72"
@@ -246,7 +249,12 @@ def status_label(c: Complaint) -> str:
 
 
 def _check_location(
-    lat: float | None, lon: float | None, kelurahan_code: str | None, address: str | None
+    lat: float | None,
+    lon: float | None,
+    kelurahan_code: str | None,
+    address: str | None,
+    *,
+    required: bool = True,
 ) -> tuple[float | None, float | None, str | None, str | None]:
     if (lat is None) != (lon is None):
         raise _invalid("lat" if lat is None else "lon", "Give both lat and lon", "invalid_location")
@@ -259,14 +267,14 @@ def _check_location(
             reason="outside_city",
             errors={"json": {"lat": ["outside the city"], "lon": ["outside the city"]}},
         )
-    address = (address or "").strip() or None
+    address = (address or "").strip()[:300] or None
     if kelurahan_code:
         codes = {code for code, _ in wilayah.kelurahan_of(CITY)}
         if kelurahan_code not in codes:
             raise _invalid("kelurahan_code", "Not a kelurahan of Kota Pematangsiantar", "invalid_location")
         if lat is None and not address:
             raise _invalid("address", "An address is required with a kelurahan", "invalid_location")
-    elif lat is None:
+    elif lat is None and required:
         raise ValidationFailed(
             "Give a location: lat/lon, or a kelurahan and an address",
             reason="location_required",
@@ -391,7 +399,12 @@ def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data
     assert channel in CHANNELS
 
     lat, lon, kel, address = _check_location(
-        data.get("lat"), data.get("lon"), data.get("kelurahan_code"), data.get("address")
+        data.get("lat"),
+        data.get("lon"),
+        data.get("kelurahan_code"),
+        data.get("address"),
+        # A text message has no map pin; the desk completes the location during triage.
+        required=channel not in ("sms", "whatsapp"),
     )
     attributes = _validate_attributes(
         category, data.get("attributes") or {}, strict=channel not in ("sms", "whatsapp")
@@ -431,10 +444,11 @@ def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data
     )
     _s(uow).add(complaint)
     _s(uow).flush()
-    for photo in cleaned:
+    for position, photo in enumerate(cleaned):
         _s(uow).add(
             ComplaintPhoto(
                 complaint_id=complaint.id,
+                position=position,
                 content_type=photo.content_type,
                 width=photo.width,
                 height=photo.height,
@@ -628,7 +642,7 @@ def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = Non
         _s(uow).scalars(
             select(ComplaintPhoto.id)
             .where(ComplaintPhoto.complaint_id == c.id)
-            .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
+            .order_by(ComplaintPhoto.position)
         )
     )
     rating = _s(uow).scalar(select(ComplaintRating).where(ComplaintRating.complaint_id == c.id))
@@ -681,6 +695,7 @@ def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = Non
             for e in events
         ],
         "version": c.version,
+        "access": level,
         "reporter": None,
         "reporter_display": None,
     }
@@ -723,11 +738,11 @@ def get_for_update(uow: UnitOfWork, *, principal: Principal, number: str) -> Com
         return c
 
 
-def etag_data(c: Complaint | dict[str, Any]) -> dict[str, Any]:
-    """What the ETag of a complaint is computed from: its number and version."""
+def etag_data(c: Complaint | dict[str, Any], access: str = "staff") -> dict[str, Any]:
+    """What the ETag of a complaint is computed from: number, version and which view was served."""
     if isinstance(c, dict):
-        return {"number": c["number"], "version": c["version"]}
-    return {"number": c.number, "version": c.version}
+        return {"number": c["number"], "version": c["version"], "access": c["access"]}
+    return {"number": c.number, "version": c.version, "access": access}
 
 
 def queue(
@@ -1414,3 +1429,528 @@ def staff_of(uow: UnitOfWork, *, opd_code: str | None = None, position: str | No
     if position:
         stmt = stmt.where(Staff.position == position)
     return list(_s(uow).scalars(stmt))
+
+
+REMIND_BEFORE = timedelta(hours=8)  # the morning of the deadline day (deadlines fall at 16:00 WIB)
+ESCALATE_AFTER_WORKDAYS = 2  # after the OPD head, the city secretary
+
+
+def _mark(uow: UnitOfWork, c: Complaint, step: str, now: datetime) -> bool:
+    """Claim a sweep step for a complaint; False if it was already done (each step happens once)."""
+    exists = _s(uow).scalar(
+        select(ComplaintSweepMark.id).where(
+            ComplaintSweepMark.complaint_id == c.id, ComplaintSweepMark.step == step
+        )
+    )
+    if exists:
+        return False
+    try:
+        with _s(uow).begin_nested():
+            _s(uow).add(ComplaintSweepMark(complaint_id=c.id, step=step, created_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _notice(
+    uow: UnitOfWork, c: Complaint, *, kind: str, body: str, opd_code: str, staff: Staff | None, step: str
+) -> None:
+    key = f"{step}:{c.id}:{staff.id if staff else opd_code}"
+    if _s(uow).scalar(select(StaffNotice.id).where(StaffNotice.dedupe_key == key)):
+        return
+    _s(uow).add(
+        StaffNotice(
+            dedupe_key=key,
+            complaint_id=c.id,
+            opd_code=opd_code,
+            staff_id=staff.id if staff else None,
+            kind=kind,
+            body=body,
+        )
+    )
+    if staff is not None and staff.phone:
+        notify.send_sms(uow, to=staff.phone, body=body[:300], dedupe_key=f"complaints:notice:{key}")
+
+
+def _notify_people(
+    uow: UnitOfWork, c: Complaint, *, kind: str, body: str, opd_code: str, position: str | None, step: str
+) -> None:
+    """A notice for the OPD (everyone) or for each holder of `position`; OPD-wide if nobody holds it."""
+    people = staff_of(uow, opd_code=opd_code if position != "city_secretary" else None, position=position)
+    if position is None or not people:
+        _notice(uow, c, kind=kind, body=body, opd_code=opd_code, staff=None, step=step)
+    for member in people if position else []:
+        _notice(uow, c, kind=kind, body=body, opd_code=member.opd_code or opd_code, staff=member, step=step)
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(JAKARTA).strftime("%d-%m-%Y %H:%M WIB")
+
+
+def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) -> dict[str, int]:
+    """The periodic deadline job (idempotent): reminders before a deadline, escalation to the OPD head
+    when it passes and to the city secretary 2 working days later, the public overdue flag, and the
+    auto-close of answers the reporter left unconfirmed for 10 working days."""
+    now = _now(now)
+    done = {"reminders": 0, "escalations": 0, "overdue": 0, "closed": 0}
+    with uow:
+        calendar = WorkCalendar.load(uow)
+        horizon = now + REMIND_BEFORE
+        stmt = (
+            select(Complaint)
+            .where(
+                or_(
+                    and_(Complaint.state == "submitted", Complaint.verify_due_at <= horizon),
+                    and_(
+                        Complaint.state.in_(("verified", "assigned", "in_progress")),
+                        Complaint.answer_due_at <= horizon,
+                    ),
+                )
+            )
+            .order_by(Complaint.created_at)
+            .limit(batch)
+        )
+        for c in list(_s(uow).scalars(stmt)):
+            if c.state == "submitted":
+                phase, due, opd = "verify", c.verify_due_at, DESK_OPD
+                what = "verifikasi"
+            else:
+                phase, due, opd = f"answer{c.reopen_count or 0}", c.answer_due_at, c.opd_code
+                what = "jawaban"
+            if now < due:
+                if _mark(uow, c, f"{phase}:reminder", now):
+                    body = f"Pengingat: batas {what} pengaduan {c.number} pukul {_local(due)}."
+                    _notify_people(
+                        uow,
+                        c,
+                        kind="reminder",
+                        body=body,
+                        opd_code=opd,
+                        position=None,
+                        step=f"{phase}:reminder",
+                    )
+                    done["reminders"] += 1
+                continue
+            if _mark(uow, c, f"{phase}:head", now):
+                body = f"Eskalasi: pengaduan {c.number} melewati batas {what} ({_local(due)})."
+                _notify_people(
+                    uow,
+                    c,
+                    kind="escalation_head",
+                    body=body,
+                    opd_code=opd,
+                    position="head",
+                    step=f"{phase}:head",
+                )
+                _event(uow, c, None, "escalation", c.state, c.state, now=now, note=body, public=False)
+                done["escalations"] += 1
+            if not c.overdue:
+                c.overdue, c.overdue_since = True, now
+                _event(
+                    uow,
+                    c,
+                    None,
+                    "overdue",
+                    c.state,
+                    c.state,
+                    now=now,
+                    public=True,
+                    note=f"Melewati batas waktu {what}",
+                )
+                _touch(c, now)
+                done["overdue"] += 1
+            second = calendar.deadline(due, ESCALATE_AFTER_WORKDAYS)
+            if now >= second and _mark(uow, c, f"{phase}:secretary", now):
+                body = f"Eskalasi ke Sekda: pengaduan {c.number} ({opd}) belum ditangani sejak {_local(due)}."
+                _notify_people(
+                    uow,
+                    c,
+                    kind="escalation_secretary",
+                    body=body,
+                    opd_code="SETDA",
+                    position="city_secretary",
+                    step=f"{phase}:secretary",
+                )
+                _event(uow, c, None, "escalation", c.state, c.state, now=now, note=body, public=False)
+                done["escalations"] += 1
+        resolved = (
+            select(Complaint)
+            .where(Complaint.state == "resolved")
+            .order_by(Complaint.resolved_at)
+            .limit(batch)
+        )
+        for c in list(_s(uow).scalars(resolved)):
+            assert c.resolved_at is not None
+            if now >= calendar.deadline(c.resolved_at, AUTO_CLOSE_WORKDAYS):
+                c.state, c.closed_at = "closed", now
+                _event(
+                    uow,
+                    c,
+                    None,
+                    "transition",
+                    "resolved",
+                    "closed",
+                    now=now,
+                    public=True,
+                    notify=True,
+                    note=f"Ditutup otomatis: tidak ada tanggapan pelapor dalam {AUTO_CLOSE_WORKDAYS} hari kerja",
+                )
+                _touch(c, now)
+                done["closed"] += 1
+            else:
+                break  # ordered by resolved_at: the rest are younger
+        uow.commit()
+    return done
+
+
+def notices(
+    uow: UnitOfWork, *, principal: Principal, limit: int = 20, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """Reminders and escalations for this staff member: their OPD's, and the ones addressed to them."""
+    if not principal.is_staff or principal.role not in ("officer", "admin"):
+        raise Forbidden("Notices are for officers", reason="role_not_allowed")
+    with uow:
+        cond = or_(
+            StaffNotice.staff_id == principal.id,
+            and_(StaffNotice.staff_id.is_(None), StaffNotice.opd_code == (principal.opd or "")),
+        )
+        total = _s(uow).scalar(select(func.count()).select_from(StaffNotice).where(cond)) or 0
+        rows = _s(uow).execute(
+            select(StaffNotice, Complaint.number)
+            .join(Complaint, Complaint.id == StaffNotice.complaint_id)
+            .where(cond)
+            .order_by(StaffNotice.created_at.desc(), StaffNotice.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "number": number,
+                "opd_code": n.opd_code,
+                "personal": n.staff_id is not None,
+                "body": n.body,
+                "created_at": n.created_at,
+            }
+            for n, number in rows
+        ], total
+
+
+# ---- notifications to citizens -------------------------------------------------------------------------
+
+
+def notify_event(uow: UnitOfWork, *, event_id: str) -> int:
+    """Tell the reporter (on the channel they used) and the followers about a public status change.
+
+    Idempotent: every message carries a dedupe key of (event, recipient). Returns messages written.
+    """
+    with uow:
+        event = _s(uow).get(ComplaintEvent, event_id)
+        if event is None or not event.public:
+            return 0
+        c = _s(uow).get(Complaint, event.complaint_id)
+        if c is None:
+            return 0
+        if event.from_state is None:
+            title = "Pengaduan diterima"
+            body = (
+                f"Pengaduan Anda diterima dengan nomor {c.number}. Batas jawaban {_local(c.answer_due_at)}. "
+                f"Cek status: kirim STATUS {c.number}"
+            )
+        else:
+            title = f"Pengaduan {c.number}: {STATUS_LABELS.get(event.to_state or '', event.to_state)}"
+            body = title + (f". {event.note}" if event.note else "")
+            if event.to_state == "resolved":
+                body += ". Apakah sudah benar-benar beres? Beri penilaian di aplikasi."
+        sent = 0
+        inbox_for: set[str] = set()
+        sms_for: set[str] = set()
+        if c.reporter_resident_id and c.channel in ("app", "counter"):
+            inbox_for.add(c.reporter_resident_id)
+        if c.channel in ("sms", "whatsapp", "counter", "call_centre", "open311") and c.reporter_phone:
+            sms_for.add(c.reporter_phone)
+        if event.from_state is not None:  # followers hear about changes, not about the filing
+            for resident_id, phone in _s(uow).execute(
+                select(ComplaintFollower.resident_id, ComplaintFollower.phone).where(
+                    ComplaintFollower.complaint_id == c.id
+                )
+            ):
+                if resident_id:
+                    inbox_for.add(resident_id)
+                elif phone:
+                    sms_for.add(phone)
+        for resident_id in sorted(inbox_for):
+            notify.inbox(
+                uow,
+                resident_id=resident_id,
+                kind="complaint_status",
+                title=title,
+                body=body,
+                ref=f"complaint:{c.number}",
+                dedupe_key=f"complaints:{event.id}:{resident_id}",
+            )
+            sent += 1
+        for phone in sorted(sms_for):
+            notify.send_sms(uow, to=phone, body=body[:320], dedupe_key=f"complaints:{event.id}:{phone}")
+            sent += 1
+        uow.commit()
+        return sent
+
+
+# ---- the SMS / WhatsApp number ------------------------------------------------------------------------
+
+STATUS_RE = re.compile(r"^\s*STATUS\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+FIRST_NUMBER_DAY = datetime(2026, 1, 1, tzinfo=JAKARTA).date()
+
+
+def _looks_like_number(digits: str, today: Any) -> bool:
+    """11 digits starting with a day since the service began: meant as a complaint number (phone
+    numbers start with 08/62 and never pass)."""
+    if len(digits) != 11:
+        return False
+    try:
+        day = datetime.strptime(digits[:6], "%y%m%d").date()
+    except ValueError:
+        return False
+    return FIRST_NUMBER_DAY <= day <= today
+
+
+def _status_text(c: Complaint) -> str:
+    text = f"Pengaduan {c.number}: {status_label(c)}."
+    if c.state in OPEN_STATES:
+        text += f" Batas jawaban {_local(c.answer_due_at)}."
+        if c.overdue:
+            text += " Terlambat, sudah dieskalasi."
+    elif c.public_answer:
+        text += f" {c.public_answer}"
+    return text[:320]
+
+
+def handle_inbound(
+    uow: UnitOfWork,
+    *,
+    message_id: str,
+    from_phone: str,
+    text: str,
+    channel: str,
+    received_at: datetime,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """One message to the city's number (signature already verified by the route).
+
+    - `STATUS <number>` → the status by SMS ("number not valid" if the check digit fails);
+    - a message quoting a valid complaint number → a public note on it, and the sender backs it;
+    - an emergency → "call 112", nothing filed;
+    - anything else → a new complaint (category guessed from keywords, else "lainnya" for the desk);
+      the reply with its number is sent by the creation notification.
+    The provider message id is recorded once: retries and floods change nothing.
+    """
+    now = _now(now)
+    with uow:
+        existing = _s(uow).scalar(
+            select(InboundMessage).where(InboundMessage.provider_message_id == message_id)
+        )
+        if existing is not None:
+            return _inbound_result(uow, existing, duplicate=True)
+        record = InboundMessage(
+            provider_message_id=message_id,
+            channel=channel,
+            from_phone=from_phone,
+            action="pending",
+            received_at=received_at,
+            created_at=now,
+        )
+        try:
+            with _s(uow).begin_nested():
+                _s(uow).add(record)
+        except IntegrityError:
+            uow.session.rollback()  # type: ignore[union-attr]
+            existing = _s(uow).scalar(
+                select(InboundMessage).where(InboundMessage.provider_message_id == message_id)
+            )
+            assert existing is not None
+            return _inbound_result(uow, existing, duplicate=True)
+        text = (text or "").strip()
+        reply: str | None = None
+        today = numbers.local_day(now)
+        status = STATUS_RE.match(text)
+        if status:
+            raw = status.group(1).strip()
+            try:
+                number = numbers.parse(raw)
+            except numbers.InvalidNumber:
+                record.action = "invalid_number"
+                reply = "Nomor pengaduan tidak valid. Periksa kembali angkanya, contoh: STATUS 26112400011"
+            else:
+                c = _s(uow).scalar(select(Complaint).where(Complaint.number == number))
+                if c is None or (c.privacy == "confidential" and c.reporter_phone != from_phone):
+                    record.action, reply = "not_found", f"Pengaduan {number} tidak ditemukan."
+                else:
+                    record.action, record.complaint_id, reply = "status", c.id, _status_text(c)
+        else:
+            quoted = [d for d in numbers.NUMBER_IN_TEXT_RE.findall(text) if _looks_like_number(d, today)]
+            valid = [d for d in quoted if numbers.is_valid_checksum(d)]
+            if quoted and not valid:
+                record.action = "invalid_number"
+                reply = f"Nomor pengaduan {quoted[0]} tidak valid. Periksa kembali angkanya."
+            elif valid:
+                c = _s(uow).scalar(select(Complaint).where(Complaint.number == valid[0]))
+                if c is None or (c.privacy == "confidential" and c.reporter_phone != from_phone):
+                    record.action, reply = "not_found", f"Pengaduan {valid[0]} tidak ditemukan."
+                else:
+                    _event(
+                        uow,
+                        c,
+                        None,
+                        "note",
+                        c.state,
+                        c.state,
+                        now=now,
+                        note=text[:4000],
+                        public=True,
+                        actor_kind=channel,
+                    )
+                    if c.is_open and c.reporter_phone != from_phone:
+                        account = _account_by_phone(uow, from_phone)
+                        if account is not None:
+                            _follow(uow, c, resident_id=account.resident_id, phone=None, now=now)
+                        else:
+                            _follow(uow, c, resident_id=None, phone=from_phone, now=now)
+                    _touch(c, now)
+                    record.action, record.complaint_id = "supported", c.id
+                    reply = f"Tambahan Anda untuk pengaduan {c.number} sudah dicatat. Terima kasih."
+            else:
+                categories = list(
+                    _s(uow).scalars(select(ComplaintCategory).where(ComplaintCategory.active.is_(True)))
+                )
+                code = guess_category(categories, text)
+                by_code = {cat.code: cat for cat in categories}
+                if by_code[code].emergency:
+                    record.action = "emergency"
+                    reply = "DARURAT: segera hubungi 112 (gratis, 24 jam). Pengaduan ini tidak dicatat."
+                elif not text:
+                    record.action, reply = "empty", "Pesan kosong. Tuliskan keluhan Anda dan lokasinya."
+                else:
+                    c = _file(
+                        uow,
+                        principal=None,
+                        now=now,
+                        category_code=code,
+                        description=text[:MAX_DESCRIPTION],
+                        channel=channel,
+                        reporter_phone=from_phone,
+                    )
+                    record.action, record.complaint_id = "created", c.id
+        record.reply = reply
+        if reply:
+            notify.send_sms(uow, to=from_phone, body=reply, dedupe_key=f"complaints:inbound:{message_id}")
+        uow.commit()
+        return _inbound_result(uow, record, duplicate=False)
+
+
+def _inbound_result(uow: UnitOfWork, record: InboundMessage, *, duplicate: bool) -> dict[str, Any]:
+    number = None
+    if record.complaint_id:
+        number = _s(uow).scalar(select(Complaint.number).where(Complaint.id == record.complaint_id))
+    return {
+        "message_id": record.provider_message_id,
+        "action": record.action,
+        "number": number,
+        "duplicate": duplicate,
+    }
+
+
+# ---- public accountability ------------------------------------------------------------------------------
+
+
+def _seconds_between(uow: UnitOfWork, later: Any, earlier: Any) -> Any:
+    if uow.is_postgres:
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def stats(uow: UnitOfWork, *, start: Any, end: Any, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per OPD and category, complaints filed between local dates `start` and `end` (inclusive):
+    received, median hours to first response, share answered within the deadline (of those answered
+    or past their deadline), share fixed (of those with an outcome), average rating, overdue now.
+    All computed by the database (aggregates and a window function for the median)."""
+    now = _now(now)
+    if end < start:
+        raise _invalid("to", "'to' is before 'from'")
+    if (end - start).days > 366:
+        raise _invalid("to", "At most one year per query")
+    lo = datetime.combine(start, datetime.min.time(), JAKARTA)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), JAKARTA)
+    period = and_(Complaint.created_at >= lo, Complaint.created_at < hi)
+    one, zero = 1, 0
+
+    def count_if(cond: Any) -> Any:
+        return func.sum(case((cond, one), else_=zero))
+
+    with uow:
+        main = (
+            select(
+                Complaint.opd_code,
+                Complaint.category_code,
+                func.count(Complaint.id).label("received"),
+                count_if(Complaint.answered_in_time.is_(True)).label("in_time"),
+                count_if(or_(Complaint.answered_in_time.is_not(None), Complaint.answer_due_at < now)).label(
+                    "due"
+                ),
+                count_if(Complaint.outcome == "fixed").label("fixed"),
+                count_if(Complaint.outcome.is_not(None)).label("with_outcome"),
+                count_if(and_(Complaint.overdue.is_(True), Complaint.state.in_(OPEN_STATES))).label(
+                    "overdue"
+                ),
+                func.avg(ComplaintRating.score).label("rating"),
+                func.count(ComplaintRating.id).label("ratings"),
+            )
+            .outerjoin(ComplaintRating, ComplaintRating.complaint_id == Complaint.id)
+            .where(period)
+            .group_by(Complaint.opd_code, Complaint.category_code)
+            .order_by(Complaint.opd_code, Complaint.category_code)
+        )
+        secs = _seconds_between(uow, Complaint.first_response_at, Complaint.created_at)
+        ranked = (
+            select(
+                Complaint.opd_code.label("opd"),
+                Complaint.category_code.label("cat"),
+                secs.label("s"),
+                func.row_number()
+                .over(partition_by=(Complaint.opd_code, Complaint.category_code), order_by=secs)
+                .label("rn"),
+                func.count().over(partition_by=(Complaint.opd_code, Complaint.category_code)).label("n"),
+            )
+            .where(period, Complaint.first_response_at.is_not(None))
+            .subquery()
+        )
+        median = (
+            select(ranked.c.opd, ranked.c.cat, func.avg(ranked.c.s))
+            .where(ranked.c.rn >= ranked.c.n / 2.0, ranked.c.rn <= ranked.c.n / 2.0 + 1)
+            .group_by(ranked.c.opd, ranked.c.cat)
+        )
+        medians = {(o, k): float(v) for o, k, v in _s(uow).execute(median)}
+        names = dict(_s(uow).execute(select(ComplaintCategory.code, ComplaintCategory.name)).all())
+        out = []
+        for row in _s(uow).execute(main):
+            m = medians.get((row.opd_code, row.category_code))
+            out.append(
+                {
+                    "opd_code": row.opd_code,
+                    "category_code": row.category_code,
+                    "category_name": names.get(row.category_code, row.category_code),
+                    "received": int(row.received),
+                    "median_first_response_hours": round(m / 3600.0, 2) if m is not None else None,
+                    "answered_within_deadline_share": round(int(row.in_time) / int(row.due), 4)
+                    if row.due
+                    else None,
+                    "fixed_share": round(int(row.fixed) / int(row.with_outcome), 4)
+                    if row.with_outcome
+                    else None,
+                    "average_rating": round(float(row.rating), 2) if row.ratings else None,
+                    "ratings": int(row.ratings),
+                    "overdue_now": int(row.overdue),
+                }
+            )
+        return out
