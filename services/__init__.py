@@ -6,7 +6,7 @@ import importlib
 
 from gateway.extensions import Api
 
-SERVICES: tuple[str, ...] = ("complaints",)
+SERVICES: tuple[str, ...] = ("adminduk", "complaints")
 
 
 def register_all(api: Api) -> None:

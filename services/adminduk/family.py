@@ -1,0 +1,144 @@
+"""The family card (KK): its current living members rendered into a new document version.
+
+Reusable by every adminduk use case that changes a family (a birth, a death, an application).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway.db import UnitOfWork
+from gateway.documents import service as documents
+from gateway.documents.models import Document
+from gateway.errors import NotFound
+from gateway.identity import wilayah
+from gateway.identity.models import Resident
+from services.adminduk import numbers, wording
+
+KK_KIND = "kk"
+KK_TITLE = "KARTU KELUARGA"
+KK_COLUMNS = [
+    "No",
+    "NIK",
+    "Nama Lengkap",
+    "Jenis Kelamin",
+    "Tempat Lahir",
+    "Tanggal Lahir",
+    "Hubungan dalam Keluarga",
+    "Status Perkawinan",
+]
+# The order members are listed on a real KK: head first, then spouse, children by age, others.
+RELATIONSHIP_ORDER = {
+    "KEPALA KELUARGA": 0,
+    "SUAMI": 1,
+    "ISTRI": 2,
+    "ANAK": 3,
+    "MENANTU": 4,
+    "CUCU": 5,
+    "ORANG TUA": 6,
+    "MERTUA": 7,
+    "FAMILI LAIN": 8,
+    "PEMBANTU": 9,
+    "LAINNYA": 10,
+}
+
+
+def kk_series_key(kk_number: str) -> str:
+    return f"kk:{kk_number}"
+
+
+def living_members(uow: UnitOfWork, kk_number: str) -> list[Resident]:
+    """The KK's members who are alive and still live in the city, in KK order."""
+    assert uow.session is not None
+    members = list(
+        uow.session.scalars(
+            select(Resident).where(
+                Resident.kk_number == kk_number,
+                Resident.is_deceased.is_(False),
+                Resident.moved_out_at.is_(None),
+            )
+        )
+    )
+    return sorted(
+        members,
+        key=lambda r: (RELATIONSHIP_ORDER.get(r.family_relationship, 99), r.birth_date, r.nik),
+    )
+
+
+def head_of(members: Sequence[Resident]) -> Resident | None:
+    return next((m for m in members if m.family_relationship == "KEPALA KELUARGA"), None) or (
+        members[0] if members else None
+    )
+
+
+def kk_document_fields(*, kk_number: str, members: Sequence[Resident]) -> list[list[str]]:
+    """The header of a KK: number, head of family and the family's address, as printed on the card."""
+    head = head_of(members)
+    kelurahan = head.kelurahan_code if head else ""
+    return [
+        ["Nomor KK", kk_number],
+        ["Nama Kepala Keluarga", head.full_name if head else "-"],
+        ["Alamat", head.address if head else "-"],
+        ["RT/RW", f"{head.rt}/{head.rw}" if head else "-"],
+        ["Desa/Kelurahan", (wilayah.name_of(kelurahan) or "-").upper() if kelurahan else "-"],
+        ["Kecamatan", (wilayah.name_of(kelurahan[:8]) or "-").upper() if kelurahan else "-"],
+        ["Kabupaten/Kota", wording.KOTA],
+        ["Provinsi", wording.PROVINCE],
+    ]
+
+
+def kk_table(members: Sequence[Resident]) -> dict[str, Any]:
+    """The member table of a KK; an unnamed newborn shows as 'BAYI NY. <mother>'."""
+    names = {m.nik: m.full_name for m in members}
+    rows = [
+        [
+            str(i),
+            m.nik,
+            wording.display_name(m.full_name, names.get(m.mother_nik or "")),
+            wording.SEX.get(m.sex, m.sex),
+            m.birth_place,
+            wording.tanggal(m.birth_date),
+            m.family_relationship,
+            m.marital_status,
+        ]
+        for i, m in enumerate(members, start=1)
+    ]
+    return {"columns": list(KK_COLUMNS), "rows": rows}
+
+
+def kk_public(*, kk_number: str, members: Sequence[Resident]) -> dict[str, Any]:
+    head = head_of(members)
+    return {
+        "nomor_kk": wording.masked(kk_number),
+        "kepala_keluarga": wording.initials(head.full_name if head else None),
+        "jumlah_anggota": len(members),
+    }
+
+
+def issue_kk_version(uow: UnitOfWork, *, kk_number: str, reason: str) -> Document:
+    """Issue the next version of a family's KK from the registry as it is now (the old one: replaced).
+
+    Runs in the caller's transaction. Concurrent changes of one family are serialised on a counter
+    row, so each version lists every member committed before it.
+    """
+    numbers.lock(uow, f"kkver:{kk_number}")
+    members = living_members(uow, kk_number)
+    if not members:
+        raise NotFound("No living member on this KK", reason="kk_without_members")
+    fields = kk_document_fields(kk_number=kk_number, members=members)
+    fields.append(["Keterangan", reason])
+    return documents.issue(
+        uow,
+        kind=KK_KIND,
+        number=kk_number,
+        title=KK_TITLE,
+        fields=fields,
+        table=kk_table(members),
+        public=kk_public(kk_number=kk_number, members=members),
+        owner_resident_ids=[m.id for m in members],
+        series_key=kk_series_key(kk_number),
+        authority=wording.AUTHORITY,
+    )

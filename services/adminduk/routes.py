@@ -1,0 +1,344 @@
+"""Adminduk endpoints: hospital intake (JSON and FHIR), registrations, reviews, corrections, my documents."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from werkzeug.exceptions import HTTPException
+
+from gateway.auth import current_principal
+from gateway.db import UnitOfWork
+from gateway.errors import ServiceError
+from gateway.extensions import Blueprint, ErrorSchema
+from services.adminduk import fhir, service
+from services.adminduk import schemas as s
+from services.adminduk.errors import ReportRejected
+
+blp = Blueprint(
+    "adminduk",
+    __name__,
+    url_prefix="/api/v1",
+    description="Population administration: births, deaths, civil documents (Disdukcapil)",
+)
+
+FHIR_ISSUE_CODE = {
+    400: "structure",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    409: "duplicate",
+    422: "business-rule",
+}
+
+
+def _fhir_response(
+    status: int, issues: list[dict[str, Any]], headers: dict[str, str] | None = None
+) -> Response:
+    response = Response(
+        json.dumps(fhir.operation_outcome(issues), ensure_ascii=False),
+        status=status,
+        content_type=fhir.CONTENT_TYPE,
+    )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def fhir_errors(func: Callable) -> Callable:
+    """Answer every error of a FHIR endpoint as an OperationOutcome (application/fhir+json)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ReportRejected as err:
+            issues = [
+                fhir.issue(FHIR_ISSUE_CODE.get(p.status, "invalid"), f"{p.reason}: {p.message}", p.field)
+                for p in err.problems
+            ]
+            return _fhir_response(err.code, issues)
+        except ServiceError as err:
+            diagnostics = f"{err.reason}: {err.message}"
+            if err.extra.get("existing_id"):
+                diagnostics += f" (existing registration {err.extra['existing_id']})"
+            return _fhir_response(
+                err.code, [fhir.issue(FHIR_ISSUE_CODE.get(err.code, "processing"), diagnostics)]
+            )
+        except HTTPException as err:  # malformed JSON or a body that is no JSON object
+            messages = (getattr(err, "data", None) or {}).get("messages") or {}
+            issues = [
+                fhir.issue("structure", f"{field}: {msgs}")
+                for location in messages.values()
+                for field, msgs in (location.items() if isinstance(location, dict) else [])
+            ] or [fhir.issue("structure", err.description or "Malformed request")]
+            return _fhir_response(err.code or 400, issues)
+
+    return wrapper
+
+
+# ---- births ---------------------------------------------------------------------------------------------
+
+
+@blp.route("/adminduk/births")
+class Births(MethodView):
+    @blp.auth("client", scopes=("births:write",))
+    @blp.arguments(s.BirthReportSchema)
+    @blp.response(201, s.BirthSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Already reported (existing_id in the body)")
+    @blp.alt_response(422, schema=ErrorSchema, description="A rule refused the report; nothing was written")
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Report a birth (hospital systems; Idempotency-Key required)"""
+        return service.report_birth(UnitOfWork(), principal=current_principal(), report=data, source="json")
+
+
+@blp.route("/adminduk/fhir/Bundle")
+class FhirBundle(MethodView):
+    @fhir_errors
+    @blp.auth("client", scopes=("births:write",))
+    @blp.arguments(s.FhirBundleSchema)
+    @blp.response(201, s.BirthSchema)
+    @blp.alt_response(
+        422, description="A FHIR OperationOutcome listing every problem (application/fhir+json)"
+    )
+    def post(self, data: dict[str, Any]) -> Any:
+        """Report a birth as an HL7 FHIR R4 Bundle (newborn and mother Patient, RelatedPerson, Encounter, weight)"""
+        report, issues = fhir.parse_bundle(data)
+        if report is None:
+            return _fhir_response(422, issues)
+        return service.report_birth(UnitOfWork(), principal=current_principal(), report=report, source="fhir")
+
+
+@blp.route("/adminduk/births/<birth_id>")
+class BirthDetail(MethodView):
+    @blp.auth("client", "citizen", "officer", "counter")
+    @blp.response(200, s.BirthSchema)
+    def get(self, birth_id: str) -> dict[str, Any]:
+        """A birth registration: state, transitions and document links"""
+        return service.get_birth(UnitOfWork(), principal=current_principal(), birth_id=birth_id)
+
+
+@blp.route("/adminduk/births/<birth_id>/name")
+class BirthName(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.NameChildSchema)
+    @blp.response(200, s.BirthSchema)
+    def post(self, data: dict[str, Any], birth_id: str) -> dict[str, Any]:
+        """Name a child registered without a name (a parent); new akta, KIA and KK versions are issued"""
+        return service.name_child(
+            UnitOfWork(), principal=current_principal(), birth_id=birth_id, name=data["name"]
+        )
+
+
+@blp.route("/adminduk/births/<birth_id>/approve")
+class BirthApprove(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.DecisionSchema)
+    @blp.response(200, s.BirthSchema)
+    def post(self, data: dict[str, Any], birth_id: str) -> dict[str, Any]:
+        """Approve a birth report held for review: it is registered now (Disdukcapil officers)"""
+        return service.decide_birth(
+            UnitOfWork(),
+            principal=current_principal(),
+            birth_id=birth_id,
+            approve=True,
+            reason=data["reason"],
+        )
+
+
+@blp.route("/adminduk/births/<birth_id>/reject")
+class BirthReject(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.DecisionSchema)
+    @blp.response(200, s.BirthSchema)
+    def post(self, data: dict[str, Any], birth_id: str) -> dict[str, Any]:
+        """Reject a birth report held for review, with the reason (Disdukcapil officers)"""
+        return service.decide_birth(
+            UnitOfWork(),
+            principal=current_principal(),
+            birth_id=birth_id,
+            approve=False,
+            reason=data["reason"],
+        )
+
+
+# ---- reviews --------------------------------------------------------------------------------------------
+
+
+@blp.route("/adminduk/reviews")
+class Reviews(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.ReviewArgsSchema, location="query")
+    @blp.response(200, s.ReviewItemSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
+        """The review queue of birth and death reports, oldest first (Disdukcapil officers)"""
+        items, total = service.list_reviews(
+            UnitOfWork(),
+            principal=current_principal(),
+            state=args["state"],
+            kind=args.get("kind"),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+
+# ---- my documents ---------------------------------------------------------------------------------------
+
+
+@blp.route("/me/documents")
+class MyDocuments(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.MyDocumentsArgsSchema, location="query")
+    @blp.response(200, s.DocumentLinkSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """My documents and my children's (every version), with PDF and verification links"""
+        return service.my_documents(UnitOfWork(), principal=current_principal(), status=args.get("status"))
+
+
+# ---- corrections ----------------------------------------------------------------------------------------
+
+
+@blp.route("/adminduk/corrections")
+class Corrections(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.CorrectionCreateSchema)
+    @blp.response(201, s.CorrectionSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Ask for a correction of the name or birth date on an akta kelahiran, with a supporting document"""
+        principal = current_principal()
+        correction = service.submit_correction(UnitOfWork(), principal=principal, data=data)
+        return service.get_correction(UnitOfWork(), principal=principal, correction_id=correction.id)
+
+    @blp.auth("officer")
+    @blp.arguments(s.CorrectionArgsSchema, location="query")
+    @blp.response(200, s.CorrectionSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
+        """Correction requests in a state, oldest first (Disdukcapil officers)"""
+        items, total = service.list_corrections(
+            UnitOfWork(),
+            principal=current_principal(),
+            state=args["state"],
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+
+@blp.route("/adminduk/corrections/<correction_id>")
+class CorrectionDetail(MethodView):
+    @blp.auth("citizen", "counter", "officer")
+    @blp.response(200, s.CorrectionSchema)
+    def get(self, correction_id: str) -> dict[str, Any]:
+        """A correction request and its transitions (the requester, Disdukcapil officers)"""
+        return service.get_correction(
+            UnitOfWork(), principal=current_principal(), correction_id=correction_id
+        )
+
+
+@blp.route("/adminduk/corrections/<correction_id>/attachment")
+class CorrectionAttachment(MethodView):
+    @blp.auth("citizen", "counter", "officer")
+    @blp.response(200, description="The supporting document as uploaded")
+    def get(self, correction_id: str) -> Response:
+        """Download the supporting document of a correction request"""
+        data, content_type = service.correction_attachment(
+            UnitOfWork(), principal=current_principal(), correction_id=correction_id
+        )
+        return Response(data, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+@blp.route("/adminduk/corrections/<correction_id>/approve")
+class CorrectionApprove(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.DecisionSchema)
+    @blp.response(200, s.CorrectionSchema)
+    def post(self, data: dict[str, Any], correction_id: str) -> dict[str, Any]:
+        """Approve a correction: the registry is corrected and new document versions issued"""
+        return service.decide_correction(
+            UnitOfWork(),
+            principal=current_principal(),
+            correction_id=correction_id,
+            approve=True,
+            reason=data["reason"],
+        )
+
+
+@blp.route("/adminduk/corrections/<correction_id>/reject")
+class CorrectionReject(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.DecisionSchema)
+    @blp.response(200, s.CorrectionSchema)
+    def post(self, data: dict[str, Any], correction_id: str) -> dict[str, Any]:
+        """Reject a correction request, with the reason"""
+        return service.decide_correction(
+            UnitOfWork(),
+            principal=current_principal(),
+            correction_id=correction_id,
+            approve=False,
+            reason=data["reason"],
+        )
+
+
+# ---- deaths ---------------------------------------------------------------------------------------------
+
+
+@blp.route("/adminduk/deaths")
+class Deaths(MethodView):
+    @blp.auth("client", "citizen", "counter", scopes=("deaths:write",))
+    @blp.arguments(s.DeathReportSchema)
+    @blp.response(201, s.DeathSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Already reported or already deceased")
+    @blp.alt_response(422, schema=ErrorSchema, description="A rule refused the report; nothing was written")
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Report a death: hospitals (registered at once) or a family member on the same KK (reviewed)"""
+        return service.report_death(UnitOfWork(), principal=current_principal(), report=data)
+
+
+@blp.route("/adminduk/deaths/<death_id>")
+class DeathDetail(MethodView):
+    @blp.auth("client", "citizen", "officer", "counter")
+    @blp.response(200, s.DeathSchema)
+    def get(self, death_id: str) -> dict[str, Any]:
+        """A death registration: state, transitions and document links"""
+        return service.get_death(UnitOfWork(), principal=current_principal(), death_id=death_id)
+
+
+@blp.route("/adminduk/deaths/<death_id>/approve")
+class DeathApprove(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.DecisionSchema)
+    @blp.response(200, s.DeathSchema)
+    def post(self, data: dict[str, Any], death_id: str) -> dict[str, Any]:
+        """Approve a family's death report: the death is registered now"""
+        return service.decide_death(
+            UnitOfWork(),
+            principal=current_principal(),
+            death_id=death_id,
+            approve=True,
+            reason=data["reason"],
+        )
+
+
+@blp.route("/adminduk/deaths/<death_id>/reject")
+class DeathReject(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.DecisionSchema)
+    @blp.response(200, s.DeathSchema)
+    def post(self, data: dict[str, Any], death_id: str) -> dict[str, Any]:
+        """Reject a family's death report, with the reason"""
+        return service.decide_death(
+            UnitOfWork(),
+            principal=current_principal(),
+            death_id=death_id,
+            approve=False,
+            reason=data["reason"],
+        )

@@ -1,0 +1,82 @@
+"""Indonesian wording of civil documents: dates in words, sexes, initials, the city's names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gateway.identity import nik as nik_rules
+
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+SEX = {"L": "LAKI-LAKI", "P": "PEREMPUAN"}
+CITY = "PEMATANGSIANTAR"
+KOTA = "KOTA PEMATANGSIANTAR"
+PROVINCE = "SUMATERA UTARA"
+AUTHORITY = "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL KOTA PEMATANGSIANTAR"
+OFFICIAL = "KEPALA DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL KOTA PEMATANGSIANTAR"
+
+_UNITS = (
+    "",
+    "satu",
+    "dua",
+    "tiga",
+    "empat",
+    "lima",
+    "enam",
+    "tujuh",
+    "delapan",
+    "sembilan",
+    "sepuluh",
+    "sebelas",
+)
+
+
+def tanggal(value: date) -> str:
+    """date(2023, 9, 13) → '13 September 2023'."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def terbilang(n: int) -> str:
+    """Small numbers in Indonesian words (ordinals on an akta: 'kesatu', 'kedua' …)."""
+    if n < 12:
+        return _UNITS[n]
+    if n < 20:
+        return f"{_UNITS[n - 10]} belas"
+    if n < 100:
+        tens, unit = divmod(n, 10)
+        return f"{_UNITS[tens]} puluh" + (f" {_UNITS[unit]}" if unit else "")
+    return str(n)
+
+
+def ke(n: int) -> str:
+    """1 → 'kesatu', 2 → 'kedua'."""
+    return f"ke{terbilang(n).replace(' ', '')}" if n < 12 else f"ke-{n}"
+
+
+def initials(name: str | None) -> str:
+    """'MARIA SINAGA' → 'M. S.' (what the public verification page may show)."""
+    parts = [p for p in (name or "").split() if p[:1].isalpha()]
+    return " ".join(f"{p[0].upper()}." for p in parts) or "-"
+
+
+def masked(nik: str | None) -> str:
+    return nik_rules.mask(nik)
+
+
+def display_name(name: str | None, mother_name: str | None = None) -> str:
+    """A child registered before being named is 'BAYI NY. <mother>' on documents, as hospitals write."""
+    if name:
+        return name
+    return f"BAYI NY. {mother_name}" if mother_name else "BELUM BERNAMA"
