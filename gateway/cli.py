@@ -217,6 +217,16 @@ def outbox_cmd(to: str, limit: int) -> None:
             )
 
 
+@click.command("sms-simulator")
+@click.option("--port", default=8025, show_default=True)
+def sms_simulator_cmd(port: int) -> None:
+    """Run the local SMS provider simulator (set NOTIFY_SMS_ADAPTER=http to send through it)."""
+    from gateway.sms import create_simulator
+
+    cfg = current_app.config
+    create_simulator(cfg["SMS_ACCOUNT"], cfg["SMS_TOKEN"]).run(host="127.0.0.1", port=port)
+
+
 @click.command("create-schema")
 def create_schema_cmd() -> None:
     """Create every table straight from the models (tests, throwaway databases)."""

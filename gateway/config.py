@@ -50,7 +50,11 @@ class Config:
     WEBHOOK_SECRET_SMS: str = field(
         default_factory=lambda: _env("WEBHOOK_SECRET_SMS", "dev-sms-webhook-secret")
     )
-    NOTIFY_SMS_ADAPTER: str = field(default_factory=lambda: _env("NOTIFY_SMS_ADAPTER", "log"))
+    NOTIFY_SMS_ADAPTER: str = field(default_factory=lambda: _env("NOTIFY_SMS_ADAPTER", "log"))  # log | http
+    SMS_API_URL: str = field(default_factory=lambda: _env("SMS_API_URL", "http://127.0.0.1:8025"))
+    SMS_ACCOUNT: str = field(default_factory=lambda: _env("SMS_ACCOUNT", "AC-siantar-dev"))
+    SMS_TOKEN: str = field(default_factory=lambda: _env("SMS_TOKEN", "dev-sms-token"))
+    SMS_SENDER: str = field(default_factory=lambda: _env("SMS_SENDER", "SIANTAR"))
     AKTA_NUMBER_TEMPLATE: str = field(
         default_factory=lambda: _env("AKTA_NUMBER_TEMPLATE", "{kabkota}-LT-{ddmmyyyy}-{serial:04d}")
     )

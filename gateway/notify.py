@@ -15,6 +15,7 @@ from gateway import outbox
 from gateway.db import Base, UnitOfWork, id_column, utcnow
 from gateway.errors import NotFound
 from gateway.logs import mask_phone
+from gateway.sms import HttpSmsAdapter, PermanentSmsError
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,12 @@ class LogAdapter:
         return f"log-{message.id}"
 
 
-ADAPTERS: dict[str, Adapter] = {"log": LogAdapter()}
+def adapter() -> Adapter:
+    """The configured SMS adapter: the development log, or the provider's HTTP API (or its simulator)."""
+    cfg = current_app.config
+    if cfg.get("NOTIFY_SMS_ADAPTER", "log") == "http":
+        return HttpSmsAdapter(cfg["SMS_API_URL"], cfg["SMS_ACCOUNT"], cfg["SMS_TOKEN"], cfg["SMS_SENDER"])
+    return LogAdapter()
 
 
 def _exists(uow: UnitOfWork, model: type[InboxItem] | type[Message], dedupe_key: str) -> bool:
@@ -113,10 +119,15 @@ def deliver(message_id: str) -> None:
         if uow.is_postgres:
             stmt = stmt.with_for_update()
         message = uow.session.scalar(stmt)
-        if message is None or message.status == "sent":
+        if message is None or message.status in ("sent", "failed"):
             return
-        adapter = ADAPTERS[current_app.config.get("NOTIFY_SMS_ADAPTER", "log")]
-        message.provider_id = adapter.send(message)
+        try:
+            message.provider_id = adapter().send(message)
+        except PermanentSmsError as exc:
+            log.warning("notify: provider refused message %s: %s", message_id, exc)
+            message.status = "failed"
+            uow.commit()
+            return
         message.status = "sent"
         message.sent_at = utcnow()
         try:
