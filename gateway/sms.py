@@ -39,11 +39,13 @@ class HttpSmsAdapter:
         url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{self.account}/Messages.json"
         data = urllib.parse.urlencode({"To": message.to, "From": self.sender, "Body": message.body}).encode()
         auth = base64.b64encode(f"{self.account}:{self.token}".encode()).decode()
-        req = urllib.request.Request(
+        if not url.startswith(("http://", "https://")):
+            raise PermanentSmsError("SMS_API_URL must be http(s)")
+        req = urllib.request.Request(  # noqa: S310 - scheme checked above
             url,
             data=data,
             method="POST",
-            headers={  # noqa: S310 - configured URL
+            headers={
                 "Authorization": f"Basic {auth}",
                 "Content-Type": "application/x-www-form-urlencoded",
             },
@@ -66,7 +68,7 @@ class SimulatorState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def create_simulator(account: str = "AC-siantar-dev", token: str = "dev-sms-token") -> Flask:
+def create_simulator(account: str, token: str) -> Flask:
     """A local stand-in for the SMS provider: validates auth and fields, records what it 'sent'."""
     sim = Flask("sms_simulator")
     state = SimulatorState(account, token)
