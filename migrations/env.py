@@ -12,10 +12,20 @@ target_metadata = Base.metadata
 
 
 def _load_models() -> None:
-    # Importing the app factory imports every model module (gateway and services).
-    from gateway.app import create_app
+    """Import every module that declares tables (gateway kernel and each service), without an app."""
+    import importlib
+    import pkgutil
 
-    create_app()
+    import gateway.app  # noqa: F401 - imports the kernel's table modules
+    import gateway.documents  # noqa: F401
+    import gateway.identity.models  # noqa: F401
+    import services
+
+    for name in services.SERVICES:
+        package = importlib.import_module(f"services.{name}")
+        for module in pkgutil.iter_modules(package.__path__):
+            if "models" in module.name:
+                importlib.import_module(f"services.{name}.{module.name}")
 
 
 _load_models()
