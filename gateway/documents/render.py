@@ -11,11 +11,10 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
+from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, Table, TableStyle
 
 GOVERNMENT = "PEMERINTAH KOTA PEMATANGSIANTAR"
 ISSUE_PLACE = "Pematangsiantar"
@@ -35,13 +34,8 @@ MONTHS_ID = (
     "Desember",
 )
 QR_SIZE = 32 * mm
+QR_MASK = 2
 MARGIN = 18 * mm
-
-_label = ParagraphStyle("label", fontName="Helvetica", fontSize=9.5, leading=12)
-_value = ParagraphStyle("value", fontName="Helvetica-Bold", fontSize=9.5, leading=12)
-_cell = ParagraphStyle("cell", fontName="Helvetica", fontSize=6.5, leading=7.8)
-_head = ParagraphStyle("head", fontName="Helvetica-Bold", fontSize=6.5, leading=7.8)
-_small = ParagraphStyle("small", fontName="Helvetica", fontSize=7, leading=8.6)
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,8 @@ def tanggal(moment: datetime, tz: str = "Asia/Jakarta") -> str:
 
 def qr_matrix(data: str) -> list[list[bool]]:
     """The QR modules (with the 4-module quiet zone) for data; shared with tests that read it back."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=1)
+    # A fixed mask spares the library scoring all eight (any mask is valid; this one reads fine).
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=1, mask_pattern=QR_MASK)
     code.add_data(data)
     code.make(fit=True)
     return code.get_matrix()
@@ -84,112 +79,190 @@ def _qr_image(data: str) -> ImageReader:
     return ImageReader(image)
 
 
-def _esc(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+FIELD_FONT, FIELD_SIZE, FIELD_LEADING = "Helvetica", 9.5, 12.5
+CELL_FONT, CELL_SIZE, CELL_LEADING = "Helvetica", 6.5, 7.8
+LABEL_WIDTH = 58 * mm
+BOTTOM_BLOCK = 95 * mm  # the place/date block starts here, or higher if the content ends higher
+CLOSING_HEIGHT = 40 * mm  # gap + place/date + signatory, above the QR footer
 
 
 def render_pdf(layout: Layout) -> bytes:
+    """Draw the document directly on the canvas (no platypus: a render must stay a few milliseconds)."""
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=0)
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"{layout.title} {layout.number}")
     canvas.setAuthor(f"{GOVERNMENT} - {layout.authority}")
     canvas.setSubject(layout.verify_url)
-    width, height = A4
-    content_width = width - 2 * MARGIN
-
-    # Letterhead
-    y = height - MARGIN
-    canvas.setFont("Helvetica-Bold", 13)
-    canvas.drawCentredString(width / 2, y - 4 * mm, GOVERNMENT)
-    canvas.setFont("Helvetica-Bold", 11.5)
-    canvas.drawCentredString(width / 2, y - 10 * mm, layout.authority.upper())
-    canvas.setLineWidth(1.4)
-    canvas.line(MARGIN, y - 14 * mm, width - MARGIN, y - 14 * mm)
-    canvas.setLineWidth(0.5)
-    canvas.line(MARGIN, y - 15 * mm, width - MARGIN, y - 15 * mm)
-
-    # Title and number
-    y -= 27 * mm
-    canvas.setFont("Helvetica-Bold", 15)
-    canvas.drawCentredString(width / 2, y, layout.title.upper())
-    canvas.setFont("Helvetica", 10.5)
-    canvas.drawCentredString(width / 2, y - 6.5 * mm, f"Nomor: {layout.number}")
-    y -= 16 * mm
-
-    # Fields: label | : | value
-    if layout.fields:
-        rows = [
-            [Paragraph(_esc(label), _label), ":", Paragraph(_esc(value), _value)]
-            for label, value in layout.fields
-        ]
-        label_width = 58 * mm
-        grid = Table(rows, colWidths=[label_width, 4 * mm, content_width - label_width - 4 * mm])
-        grid.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("FONT", (1, 0), (1, -1), "Helvetica", 9.5),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-                    ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ]
-            )
-        )
-        y = _draw(canvas, grid, content_width, y)
-
-    # Optional table (e.g. the members of a KK)
+    page = _Page(canvas, layout)
+    page.letterhead()
+    page.fields(layout.fields)
     if layout.table and layout.table.get("columns"):
-        columns = layout.table["columns"]
-        data = [[Paragraph(_esc(c), _head) for c in columns]]
-        data += [[Paragraph(_esc(v), _cell) for v in row] for row in layout.table.get("rows", [])]
-        number_col = 6 * mm
-        data = [
-            [Paragraph("No" if i == 0 else str(i), _head if i == 0 else _cell), *row]
-            for i, row in enumerate(data)
-        ]
-        other = (content_width - number_col) / len(columns)
-        grid = Table(data, colWidths=[number_col] + [other] * len(columns), repeatRows=1)
-        grid.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E6E6E6")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
-                ]
-            )
-        )
-        y = _draw(canvas, grid, content_width, y - 4 * mm)
-
-    # Place, date and the signing authority, right-aligned above the footer
-    sign_x = width - MARGIN - 75 * mm
-    block_top = min(y - 10 * mm, 95 * mm)
-    canvas.setFont("Helvetica", 10)
-    canvas.drawString(sign_x, block_top, f"{ISSUE_PLACE}, {tanggal(layout.issued_at, layout.tz)}")
-    canvas.drawString(sign_x, block_top - 5 * mm, "Ditandatangani secara elektronik oleh")
-    authority = Paragraph(f"<b>{_esc(layout.authority)}</b><br/>{_esc(GOVERNMENT.title())}", _label)
-    _, h = authority.wrap(75 * mm, 30 * mm)
-    authority.drawOn(canvas, sign_x, block_top - 7 * mm - h)
-
-    # QR code in the bottom-left corner, caption beside it, version at the bottom right
-    qr_x, qr_y = MARGIN, MARGIN
-    canvas.drawImage(_qr_image(layout.verify_url), qr_x, qr_y, QR_SIZE, QR_SIZE)
-    canvas.linkURL(layout.verify_url, (qr_x, qr_y, qr_x + QR_SIZE, qr_y + QR_SIZE), relative=0)
-    caption = Paragraph(f"{QR_CAPTION}<br/>{_esc(layout.verify_url)}", _small)
-    caption_width = content_width - QR_SIZE - 30 * mm
-    _, h = caption.wrap(caption_width, QR_SIZE)
-    caption.drawOn(canvas, qr_x + QR_SIZE + 4 * mm, qr_y + (QR_SIZE - h) / 2)
-    canvas.setFont("Helvetica", 8)
-    canvas.drawRightString(width - MARGIN, MARGIN, f"Versi {layout.version}")
-
+        page.table(layout.table["columns"], layout.table.get("rows", []))
+    page.closing()
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def _draw(canvas: Canvas, flowable: Table, width: float, y: float) -> float:
-    """Draw a flowable whose top is at y; returns the y below it."""
-    _, h = flowable.wrap(width, y)
-    flowable.drawOn(canvas, MARGIN, y - h)
-    return y - h
+class _Page:
+    """A cursor running down A4 pages; continues on a new page when the content does not fit."""
+
+    def __init__(self, canvas: Canvas, layout: Layout) -> None:
+        self.c, self.layout = canvas, layout
+        self.width, self.height = A4
+        self.left, self.right = MARGIN, self.width - MARGIN
+        self.y = self.height - MARGIN
+        self.page = 1
+
+    def need(self, space: float, floor: float = MARGIN + 8 * mm) -> bool:
+        """Start a new page unless `space` fits above `floor`; True if it did."""
+        if self.y - space < floor:
+            self._footer()
+            self.c.showPage()
+            self.page += 1
+            self.y = self.height - MARGIN
+            self.c.setFont("Helvetica", 8)
+            self.c.drawString(self.left, self.y, f"{self.layout.title.upper()}  Nomor: {self.layout.number}")
+            self.y -= 8 * mm
+            return True
+        return False
+
+    def _footer(self) -> None:
+        self.c.setFont("Helvetica", 8)
+        self.c.drawRightString(self.right, MARGIN, f"Versi {self.layout.version} - Halaman {self.page}")
+
+    def letterhead(self) -> None:
+        c, mid, y = self.c, self.width / 2, self.y
+        c.setFont("Helvetica-Bold", 13)
+        c.drawCentredString(mid, y - 4 * mm, GOVERNMENT)
+        c.setFont("Helvetica-Bold", 11.5)
+        c.drawCentredString(mid, y - 10 * mm, self.layout.authority.upper())
+        c.setLineWidth(1.4)
+        c.line(self.left, y - 14 * mm, self.right, y - 14 * mm)
+        c.setLineWidth(0.5)
+        c.line(self.left, y - 15 * mm, self.right, y - 15 * mm)
+        c.setFont("Helvetica-Bold", 15)
+        c.drawCentredString(mid, y - 27 * mm, self.layout.title.upper())
+        c.setFont("Helvetica", 10.5)
+        c.drawCentredString(mid, y - 33.5 * mm, f"Nomor: {self.layout.number}")
+        self.y = y - 43 * mm
+
+    def fields(self, pairs: list[list[str]]) -> None:
+        c = self.c
+        value_x = self.left + LABEL_WIDTH + 4 * mm
+        value_width = self.right - value_x
+        for label, value in pairs:
+            label_lines = simpleSplit(str(label), FIELD_FONT, FIELD_SIZE, LABEL_WIDTH - 2 * mm) or [""]
+            value_lines = simpleSplit(str(value), "Helvetica-Bold", FIELD_SIZE, value_width) or [""]
+            rows = max(len(label_lines), len(value_lines))
+            self.need(rows * FIELD_LEADING)
+            baseline = self.y - FIELD_SIZE
+            c.setFont(FIELD_FONT, FIELD_SIZE)
+            for i, line in enumerate(label_lines):
+                c.drawString(self.left, baseline - i * FIELD_LEADING, line)
+            c.drawString(self.left + LABEL_WIDTH, baseline, ":")
+            c.setFont("Helvetica-Bold", FIELD_SIZE)
+            for i, line in enumerate(value_lines):
+                c.drawString(value_x, baseline - i * FIELD_LEADING, line)
+            self.y -= rows * FIELD_LEADING + 1.5
+
+    def table(self, columns: list[str], rows: list[list[str]]) -> None:
+        columns = ["No", *columns]
+        rows = [[str(i), *row] for i, row in enumerate(rows, start=1)]
+        widths = _column_widths(columns, rows, self.right - self.left)
+        pad = 1.5
+        self.y -= 4 * mm
+
+        def draw_row(cells: list[str], bold: bool) -> None:
+            font = "Helvetica-Bold" if bold else CELL_FONT
+            wrapped = [
+                _wrap(str(text), font, CELL_SIZE, w - 2 * pad) for text, w in zip(cells, widths, strict=False)
+            ]
+            height = max(len(lines) for lines in wrapped) * CELL_LEADING + 2 * pad + 1
+            if self.need(height) and not bold:
+                draw_row(columns, True)  # the column heads again on the new page
+            top, x = self.y, self.left
+            if bold:
+                self.c.setFillColor(colors.HexColor("#E6E6E6"))
+                self.c.rect(self.left, top - height, self.right - self.left, height, stroke=0, fill=1)
+                self.c.setFillColor(colors.black)
+            self.c.setFont(font, CELL_SIZE)
+            self.c.setLineWidth(0.4)
+            for lines, w in zip(wrapped, widths, strict=False):
+                for i, line in enumerate(lines):
+                    self.c.drawString(x + pad, top - pad - CELL_SIZE - i * CELL_LEADING, line)
+                self.c.rect(x, top - height, w, height, stroke=1, fill=0)
+                x += w
+            self.y -= height
+
+        draw_row(columns, True)
+        for row in rows:
+            draw_row(row + [""] * (len(columns) - len(row)), False)
+
+    def closing(self) -> None:
+        """Place and date, the signing authority, the QR code with its caption, the version."""
+        c, layout = self.c, self.layout
+        self.need(CLOSING_HEIGHT, floor=MARGIN + QR_SIZE + 4 * mm)
+        sign_x = self.right - 75 * mm
+        top = min(self.y - 10 * mm, BOTTOM_BLOCK)
+        c.setFont("Helvetica", 10)
+        c.drawString(sign_x, top, f"{ISSUE_PLACE}, {tanggal(layout.issued_at, layout.tz)}")
+        c.drawString(sign_x, top - 5 * mm, "Ditandatangani secara elektronik oleh")
+        c.setFont("Helvetica-Bold", 10)
+        lines = simpleSplit(layout.authority.upper(), "Helvetica-Bold", 10, 75 * mm)
+        for i, line in enumerate(lines):
+            c.drawString(sign_x, top - 11 * mm - i * 12, line)
+        c.setFont("Helvetica", 10)
+        c.drawString(sign_x, top - 11 * mm - len(lines) * 12, GOVERNMENT.title())
+
+        qr_x, qr_y = self.left, MARGIN
+        c.drawImage(_qr_image(layout.verify_url), qr_x, qr_y, QR_SIZE, QR_SIZE)
+        c.linkURL(layout.verify_url, (qr_x, qr_y, qr_x + QR_SIZE, qr_y + QR_SIZE), relative=0)
+        text_x = qr_x + QR_SIZE + 4 * mm
+        caption = simpleSplit(QR_CAPTION, "Helvetica", 7.5, self.right - text_x - 30 * mm)
+        url = simpleSplit(layout.verify_url, "Courier", 6.5, self.right - text_x - 30 * mm)
+        y = qr_y + QR_SIZE / 2 + (len(caption) + len(url)) * 4.5
+        c.setFont("Helvetica", 7.5)
+        for line in caption:
+            y -= 9
+            c.drawString(text_x, y, line)
+        c.setFont("Courier", 6.5)
+        for line in url:
+            y -= 8.5
+            c.drawString(text_x, y, line)
+        c.setFont("Helvetica", 8)
+        suffix = f" - Halaman {self.page}" if self.page > 1 else ""
+        c.drawRightString(self.right, MARGIN, f"Versi {layout.version}{suffix}")
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Word-wrap; a word wider than the cell (a long place name) is broken between letters."""
+    out: list[str] = []
+    for line in simpleSplit(text, font, size, width) or [""]:
+        while stringWidth(line, font, size) > width and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and stringWidth(line[:cut], font, size) > width:
+                cut -= 1
+            out.append(line[:cut])
+            line = line[cut:]
+        out.append(line)
+    return out
+
+
+def _column_widths(columns: list[str], rows: list[list[str]], total: float) -> list[float]:
+    """Each column gets at least its longest word and, as far as the page allows, its longest text."""
+    pad = 3 + 1
+    minimum, natural = [], []
+    for i, header in enumerate(columns):
+        texts = [str(r[i]) for r in rows if i < len(r)]
+        words = [w for t in texts for w in t.split()] + header.split()
+        minimum.append(max([stringWidth(w, "Helvetica-Bold", CELL_SIZE) for w in words] + [8]) + pad)
+        longest = max([stringWidth(t, CELL_FONT, CELL_SIZE) for t in texts] + [0]) + pad
+        natural.append(min(max(longest, minimum[-1]), 120.0))
+    if sum(natural) <= total:
+        extra = (total - sum(natural)) / len(natural)
+        return [n + extra for n in natural]
+    if sum(minimum) >= total:
+        return [m * total / sum(minimum) for m in minimum]
+    room, wanted = total - sum(minimum), sum(n - m for n, m in zip(natural, minimum, strict=True))
+    return [m + (n - m) * room / wanted for n, m in zip(natural, minimum, strict=True)]

@@ -9,12 +9,17 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+from asn1crypto import tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
+from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
+from pyhanko.sign.general import as_signing_certificate_v2
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 SUBJECT = x509.Name(
     [
@@ -51,11 +56,14 @@ class LocalCertificateSigner:
     def __init__(self, key_file: str | Path, cert_file: str | Path) -> None:
         key_path, cert_path = Path(key_file), Path(cert_file)
         ensure_key_and_certificate(key_path, cert_path)
-        loaded = signers.SimpleSigner.load(str(key_path), str(cert_path))
-        if loaded is None:
-            raise RuntimeError(
-                f"cannot load the document-signing key/certificate from {key_path}, {cert_path}"
-            )
+        try:
+            signing_key = load_private_key_from_pemder(str(key_path), passphrase=None)
+            signing_cert = load_cert_from_pemder(str(cert_path))
+        except (OSError, ValueError, TypeError) as exc:
+            raise RuntimeError(f"cannot load the document-signing key/certificate: {exc}") from exc
+        loaded = _CachingSimpleSigner(
+            signing_cert=signing_cert, signing_key=signing_key, cert_registry=SimpleCertificateStore()
+        )
         self._signer = loaded
         self.certificate_pem = cert_path.read_bytes()
         # A fixed reservation for the CMS blob spares pyHanko a dry-run signature to size it
@@ -73,6 +81,35 @@ class LocalCertificateSigner:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         out = signers.sign_pdf(writer, meta, signer=self._signer, bytes_reserved=self._bytes_reserved)
         return out.getvalue()
+
+
+class _CachedSigningCertificateV2(CMSAttributeProvider):
+    attribute_type = "signing_certificate_v2"
+
+    def __init__(self, der: bytes) -> None:
+        self.der = der
+
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        return tsp.SigningCertificateV2.load(self.der)
+
+
+class _CachingSimpleSigner(signers.SimpleSigner):
+    """SimpleSigner whose ESS signing-certificate-v2 attribute (PAdES requires it) is built once.
+
+    The attribute depends only on the certificate, yet asn1crypto takes tens of milliseconds to
+    re-encode it per signature; re-loaded from DER it encodes instantly (signing 10 ms instead of 60).
+    """
+
+    _signing_cert_v2_der: bytes | None = None
+
+    def _signed_attr_providers(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self._signing_cert_v2_der is None:
+            self._signing_cert_v2_der = as_signing_certificate_v2(self.signing_cert).dump()
+        for provider in super()._signed_attr_providers(*args, **kwargs):
+            if isinstance(provider, SigningCertificateV2Provider):
+                yield _CachedSigningCertificateV2(self._signing_cert_v2_der)
+            else:
+                yield provider
 
 
 _cache: dict[tuple[str, str], LocalCertificateSigner] = {}
