@@ -143,10 +143,14 @@ class ComplaintEvent(Base):
     """History: every transition, note, re-routing and "me too" — who, when, from, to, what was said."""
 
     __tablename__ = "complaints_event"
-    __table_args__ = (Index("ix_complaints_event_complaint_at", "complaint_id", "created_at"),)
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "seq", name="uq_complaints_event_seq"),
+        Index("ix_complaints_event_created", "created_at"),
+    )
 
     id: Mapped[str] = id_column()
     complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints_complaint.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 … per complaint: the order of its history
     kind: Mapped[str] = mapped_column(String(16))  # transition | note | reroute | support | escalation
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str | None] = mapped_column(String(16))

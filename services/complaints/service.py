@@ -505,8 +505,11 @@ def _event(
     actor_kind: str | None = None,
 ) -> ComplaintEvent:
     """Record one history row; public status changes also notify the reporter and followers."""
+    last = select(func.max(ComplaintEvent.seq)).where(ComplaintEvent.complaint_id == complaint.id)
+    seq = (_s(uow).scalar(last) or 0) + 1
     event = ComplaintEvent(
         complaint_id=complaint.id,
+        seq=seq,
         kind=kind,
         from_state=from_state,
         to_state=to_state,
@@ -566,7 +569,7 @@ def public_events(uow: UnitOfWork, *, complaint_ids: list[str]) -> dict[str, lis
     stmt = (
         select(ComplaintEvent)
         .where(ComplaintEvent.complaint_id.in_(complaint_ids), ComplaintEvent.public.is_(True))
-        .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
+        .order_by(ComplaintEvent.seq)
     )
     for event in _s(uow).scalars(stmt):
         out[event.complaint_id].append(event)
@@ -637,7 +640,7 @@ def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = Non
     events_stmt = select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id)
     if level != "staff":
         events_stmt = events_stmt.where(ComplaintEvent.public.is_(True))
-    events = list(_s(uow).scalars(events_stmt.order_by(ComplaintEvent.created_at, ComplaintEvent.id)))
+    events = list(_s(uow).scalars(events_stmt.order_by(ComplaintEvent.seq)))
     photo_ids = list(
         _s(uow).scalars(
             select(ComplaintPhoto.id)
@@ -1954,3 +1957,135 @@ def stats(uow: UnitOfWork, *, start: Any, end: Any, now: datetime | None = None)
                 }
             )
         return out
+
+
+# ---- Open311 feed (used by services/complaints/open311.py) ---------------------------------------------
+
+OPEN311_UPDATE_KINDS = ("transition", "note", "reroute", "overdue")
+
+
+def open311_page(
+    uow: UnitOfWork,
+    *,
+    numbers_in: list[str] | None = None,
+    category_codes: list[str] | None = None,
+    states: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[tuple[Complaint, str | None]]:
+    """A page of non-confidential complaints, newest first, each with the id of its first photo.
+
+    No total (GeoReport v2 has none, and counting 90 days of a city's complaints is the slow part of
+    a public feed); two queries whatever the page size: the rows (created_at index), their photos.
+    """
+    with uow:
+        conds = [Complaint.privacy != "confidential"]
+        if numbers_in:
+            conds.append(Complaint.number.in_(numbers_in))
+        if category_codes:
+            conds.append(Complaint.category_code.in_(category_codes))
+        if states:
+            conds.append(Complaint.state.in_(states))
+        if start:
+            conds.append(Complaint.created_at >= start)
+        if end:
+            conds.append(Complaint.created_at <= end)
+        rows = list(
+            _s(uow).scalars(
+                select(Complaint)
+                .where(*conds)
+                .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+        first: dict[str, str] = {}
+        if rows:
+            photo_rows = _s(uow).execute(
+                select(ComplaintPhoto.complaint_id, ComplaintPhoto.id)
+                .where(ComplaintPhoto.complaint_id.in_([c.id for c in rows]))
+                .order_by(ComplaintPhoto.complaint_id, ComplaintPhoto.created_at, ComplaintPhoto.id)
+            )
+            for complaint_id, photo_id in photo_rows:
+                first.setdefault(complaint_id, photo_id)
+        return [(c, first.get(c.id)) for c in rows]
+
+
+def agency_names(uow: UnitOfWork) -> dict[str, str]:
+    """OPD code → name, in one query (the Open311 agency_responsible and service group)."""
+    from gateway.identity.models import Opd
+
+    with uow:
+        return {code: name for code, name in _s(uow).execute(select(Opd.code, Opd.name))}
+
+
+def open311_retry_of(
+    uow: UnitOfWork,
+    *,
+    client_id: str,
+    category_code: str,
+    description: str,
+    lat: float | None,
+    lon: float | None,
+    kelurahan_code: str | None,
+    address: str | None,
+    since: datetime,
+) -> Complaint | None:
+    """The complaint this Open311 client already filed with exactly this content since `since`.
+
+    Open311 clients send no Idempotency-Key, so a POST retried after a lost response is recognised
+    by its content and answered with the first complaint's number instead of filing a second one.
+    """
+    with uow:
+        candidates = _s(uow).scalars(
+            select(Complaint)
+            .where(
+                Complaint.category_code == normalize_code(category_code),
+                Complaint.created_at >= since,
+                Complaint.filed_by_client_id == client_id,
+                Complaint.description == (description or "").strip(),
+            )
+            .order_by(Complaint.created_at)
+            .limit(20)
+        )
+        address = (address or "").strip()[:300] or None
+        for c in candidates:
+            if (c.lat, c.lon, c.kelurahan_code, c.address) == (lat, lon, kelurahan_code, address):
+                return c
+        return None
+
+
+def open311_updates(
+    uow: UnitOfWork,
+    *,
+    numbers_in: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[tuple[ComplaintEvent, str]]:
+    """Public status changes and public notes of non-confidential complaints, oldest first, with the
+    complaint number (the servicerequestupdates feed); internal notes and escalations never appear."""
+    with uow:
+        conds = [
+            ComplaintEvent.public.is_(True),
+            ComplaintEvent.kind.in_(OPEN311_UPDATE_KINDS),
+            Complaint.privacy != "confidential",
+        ]
+        if numbers_in:
+            conds.append(Complaint.number.in_(numbers_in))
+        if start:
+            conds.append(ComplaintEvent.created_at >= start)
+        if end:
+            conds.append(ComplaintEvent.created_at <= end)
+        rows = _s(uow).execute(
+            select(ComplaintEvent, Complaint.number)
+            .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
+            .where(*conds)
+            .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(event, number) for event, number in rows]
