@@ -7,11 +7,13 @@ service's own rows and its documents commit together; pdf_for and verify are who
 
 from __future__ import annotations
 
+import base64
+import uuid
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -134,24 +136,26 @@ def for_residents(uow: UnitOfWork, resident_ids: list[str]) -> list[Document]:
 # ---- links and tokens ---------------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt=_TOKEN_SALT)
 
 
 def verify_token(document: Document) -> str:
-    """Signed (HMAC with SECRET_KEY), URL-safe token naming the document; it never expires."""
-    return _serializer().dumps(document.id)
+    """Signed (HMAC with SECRET_KEY, own salt), URL-safe, opaque token naming the document; no expiry.
+
+    The payload is the id's 16 bytes, not its text, so the URL and the printed QR code stay small.
+    """
+    payload = base64.urlsafe_b64encode(uuid.UUID(document.id).bytes).rstrip(b"=")
+    return _signer().sign(payload).decode()
 
 
 def document_id_from_token(token: str) -> str:
     """The document id a token names; a forged or altered token is a 404."""
     try:
-        value = _serializer().loads(token)
-    except BadSignature:
-        value = None
-    if not isinstance(value, str):
-        raise NotFound("This verification code is not genuine", reason="invalid_verification_token")
-    return value
+        payload = _signer().unsign(token.encode())
+        return str(uuid.UUID(bytes=base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4))))
+    except (BadSignature, ValueError, UnicodeEncodeError):
+        raise NotFound("This verification code is not genuine", reason="invalid_verification_token") from None
 
 
 def verify_url(document: Document) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import pytest
+from itsdangerous import Signer
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -207,7 +208,9 @@ def test_every_scan_is_counted(app, client, citizen):
     assert [client.get(path).json["scan_count"] for _ in range(3)] == [1, 2, 3]
 
 
-@pytest.mark.parametrize("tamper", ["flip_signature", "flip_payload", "garbage", "other_secret"])
+@pytest.mark.parametrize(
+    "tamper", ["flip_signature", "flip_payload", "garbage", "other_secret", "unknown_document"]
+)
 def test_forged_or_altered_token_is_404(app, client, citizen, tamper):
     mom = citizen()
     _, path = _issue(app, [mom["resident"].id])
@@ -219,12 +222,10 @@ def test_forged_or_altered_token_is_404(app, client, citizen, tamper):
         forged = f"{payload[:-1]}{'A' if payload[-1] != 'A' else 'B'}.{signature}"
     elif tamper == "garbage":
         forged = "not-a-token"
-    else:
-        from itsdangerous import URLSafeSerializer
-
-        forged = URLSafeSerializer("guessed-secret", salt="gateway.documents.verify").dumps(
-            "00000000-0000-4000-8000-000000000000"
-        )
+    elif tamper == "other_secret":
+        forged = Signer("guessed-secret", salt="gateway.documents.verify").sign(payload).decode()
+    else:  # genuinely signed, but no such document
+        forged = Signer(app.config["SECRET_KEY"], salt="gateway.documents.verify").sign("A" * 22).decode()
     r = client.get(f"/api/v1/verify/{forged}")
     assert r.status_code == 404 and r.json["reason"] == "invalid_verification_token"
     html = client.get(f"/api/v1/verify/{forged}", headers={"Accept": "text/html"})
