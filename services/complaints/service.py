@@ -109,10 +109,12 @@ def list_categories(uow: UnitOfWork, *, include_emergency: bool = True) -> list[
 
 def guess_category(categories: Iterable[ComplaintCategory], text: str) -> str:
     """Best keyword match for a free-text message (emergencies included); 'lainnya' when none."""
-    words = set(re.findall(r"[a-z0-9\-]+", text.lower()))
+    lowered = " ".join(re.findall(r"[a-z0-9\-]+", text.lower()))
+    words = set(lowered.split())
     best, best_score = OTHER, 0
     for category in categories:
-        score = sum(1 for k in category.keywords if k in words)
+        # a phrase keyword ("jalan rusak") matches as a phrase, a word keyword as a whole word
+        score = sum(1 for k in category.keywords if (f" {k} " in f" {lowered} " if " " in k else k in words))
         # Emergencies win ties: better to tell someone to call 112 once too often.
         if score > best_score or (score and score == best_score and category.emergency):
             best, best_score = category.code, score
@@ -2084,7 +2086,7 @@ def open311_updates(
             select(ComplaintEvent, Complaint.number)
             .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
             .where(*conds)
-            .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
+            .order_by(ComplaintEvent.created_at, ComplaintEvent.complaint_id, ComplaintEvent.seq)
             .limit(limit)
             .offset(offset)
         )
