@@ -8,9 +8,10 @@ from gateway.extensions import Api
 
 
 def register(api: Api) -> None:
-    from services.complaints import routes
+    from services.complaints import open311, routes
 
     routes.register(api)
+    open311.register(api)
 
 
 def seed_reference() -> None:
