@@ -10,3 +10,6 @@ def register(api: Api) -> None:
     from services.adminduk.routes import blp
 
     api.register_blueprint(blp)
+    from services.adminduk.application_routes import blp as applications_blp
+
+    api.register_blueprint(applications_blp)

@@ -1,0 +1,267 @@
+"""Endpoints of the online applications: citizens file and follow them, Disdukcapil officers work them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+
+from gateway.auth import current_principal
+from gateway.db import UnitOfWork
+from gateway.extensions import Blueprint, ErrorSchema
+from services.adminduk import application_schemas as s
+from services.adminduk import applications as service
+
+blp = Blueprint(
+    "adminduk_applications",
+    __name__,
+    url_prefix="/api/v1/adminduk/applications",
+    description="Applications online: KK changes, reprints of lost documents, moving out (free of charge)",
+)
+
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "optional: the ETag of the application as you last read it (else 412)",
+}
+
+
+def _if_match() -> list[str] | None:
+    """The entity tags of an If-Match header, unquoted ('*' kept); None when there is none."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    tags = []
+    for part in header.split(","):
+        tag = part.strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        tags.append(tag.strip('"'))
+    return tags
+
+
+def _with_etag(view: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return view, 200, {"ETag": f'"{service.etag_of(view)}"'}
+
+
+@blp.route("")
+class Applications(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.ApplicationCreateSchema)
+    @blp.response(201, s.ApplicationSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="The person or document is not of your family")
+    @blp.alt_response(409, schema=ErrorSchema, description="An application for this is already open")
+    @blp.alt_response(422, schema=ErrorSchema, description="Invalid data or attachment; nothing was written")
+    def post(self, data: dict[str, Any]) -> Any:
+        """File an application: KK change, reprint of a lost document or moving out (counter: X-On-Behalf-Of)"""
+        view = service.submit(UnitOfWork(), principal=current_principal(), data=data)
+        return view, 201, {"ETag": f'"{service.etag_of(view)}"'}
+
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.MyApplicationsArgsSchema, location="query")
+    @blp.response(200, s.ApplicationSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
+        """My applications and those about me, newest first"""
+        items, total = service.mine(
+            UnitOfWork(),
+            principal=current_principal(),
+            state=args.get("state"),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+
+@blp.route("/queue")
+class Queue(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.ApplicationQueueArgsSchema, location="query")
+    @blp.response(200, s.ApplicationQueueItemSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
+        """Disdukcapil's queue by state, type and age, oldest first (officers of Disdukcapil)"""
+        items, total = service.queue(
+            UnitOfWork(),
+            principal=current_principal(),
+            state=args.get("state"),
+            kind=args.get("kind"),
+            sub_kind=args.get("sub_kind"),
+            older_than_days=args.get("older_than_days"),
+            overdue=args.get("overdue"),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+
+@blp.route("/<application_id>")
+class ApplicationDetail(MethodView):
+    @blp.auth("citizen", "counter", "officer")
+    @blp.arguments(s.ApplicationEmptyArgsSchema, location="query")
+    @blp.response(200, s.ApplicationSchema)
+    def get(self, _args: dict[str, Any], application_id: str) -> Any:
+        """An application: state, SLA deadline, attachments, steps and resulting documents (ETag)"""
+        return _with_etag(
+            service.get(UnitOfWork(), principal=current_principal(), application_id=application_id)
+        )
+
+
+@blp.route("/<application_id>/attachments/<attachment_id>")
+class ApplicationAttachment(MethodView):
+    @blp.auth("citizen", "counter", "officer")
+    @blp.arguments(s.ApplicationEmptyArgsSchema, location="query")
+    @blp.response(200, description="The file as uploaded")
+    def get(self, _args: dict[str, Any], application_id: str, attachment_id: str) -> Response:
+        """Download an attachment of an application"""
+        data, content_type, _name = service.attachment(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            attachment_id=attachment_id,
+        )
+        return Response(data, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+@blp.route("/<application_id>/resubmit")
+class Resubmit(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.ApplicationResubmitSchema)
+    @blp.response(200, s.ApplicationSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not waiting for a correction")
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Send a corrected application back (corrected data and/or replacement files)"""
+        return _with_etag(
+            service.resubmit(
+                UnitOfWork(), principal=current_principal(), application_id=application_id, data=data
+            )
+        )
+
+
+@blp.route("/<application_id>/cancel")
+class Cancel(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.ApplicationCancelSchema)
+    @blp.response(200, s.ApplicationSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Already decided")
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Withdraw an application that is not decided yet"""
+        return _with_etag(
+            service.cancel(
+                UnitOfWork(),
+                principal=current_principal(),
+                application_id=application_id,
+                reason=data.get("reason"),
+            )
+        )
+
+
+@blp.route("/<application_id>/review")
+class Review(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.ApplicationReviewSchema)
+    @blp.response(200, s.ApplicationSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not submitted")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
+    @blp.doc(parameters=[IF_MATCH])
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Take a submitted application into review (officers of Disdukcapil)"""
+        return _with_etag(
+            service.start_review(
+                UnitOfWork(),
+                principal=current_principal(),
+                application_id=application_id,
+                note=data.get("note"),
+                if_match=_if_match(),
+            )
+        )
+
+
+@blp.route("/<application_id>/notes")
+class Notes(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.ApplicationNoteSchema)
+    @blp.response(200, s.ApplicationSchema)
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
+    @blp.doc(parameters=[IF_MATCH])
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Add a note: internal, or shown and sent to the citizen (officers of Disdukcapil)"""
+        return _with_etag(
+            service.add_note(
+                UnitOfWork(),
+                principal=current_principal(),
+                application_id=application_id,
+                note=data["note"],
+                visible_to_citizen=data["visible_to_citizen"],
+                if_match=_if_match(),
+            )
+        )
+
+
+@blp.route("/<application_id>/request-correction")
+class RequestCorrection(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.ApplicationCorrectionRequestSchema)
+    @blp.response(200, s.ApplicationSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
+    @blp.doc(parameters=[IF_MATCH])
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Send the application back to the citizen with what to correct (officers of Disdukcapil)"""
+        return _with_etag(
+            service.request_correction(
+                UnitOfWork(),
+                principal=current_principal(),
+                application_id=application_id,
+                note=data["note"],
+                if_match=_if_match(),
+            )
+        )
+
+
+@blp.route("/<application_id>/approve")
+class Approve(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.ApplicationApproveSchema)
+    @blp.response(200, s.ApplicationSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
+    @blp.alt_response(422, schema=ErrorSchema, description="The registry no longer allows the change")
+    @blp.doc(parameters=[IF_MATCH])
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Approve: the registry is changed and new document versions issued, in one transaction"""
+        return _with_etag(
+            service.approve(
+                UnitOfWork(),
+                principal=current_principal(),
+                application_id=application_id,
+                note=data.get("note"),
+                if_match=_if_match(),
+            )
+        )
+
+
+@blp.route("/<application_id>/reject")
+class Reject(MethodView):
+    @blp.auth("officer")
+    @blp.arguments(s.ApplicationRejectSchema)
+    @blp.response(200, s.ApplicationSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
+    @blp.doc(parameters=[IF_MATCH])
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Reject, with the reason the citizen is told (officers of Disdukcapil)"""
+        return _with_etag(
+            service.reject(
+                UnitOfWork(),
+                principal=current_principal(),
+                application_id=application_id,
+                reason=data["reason"],
+                if_match=_if_match(),
+            )
+        )
