@@ -513,10 +513,12 @@ def decide_birth(
             resource=f"birth:{birth.id}",
             reason=reason,
         )
-        uow.commit()
-        return birth_view(
+        _s(uow).flush()  # the view shows this commit's state, not what a job did right after it
+        view = birth_view(
             birth, transitions_of(uow, "birth", birth.id), _documents_by_id(uow, birth.document_ids)
         )
+        uow.commit()
+        return view
 
 
 def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: str) -> dict[str, Any]:
@@ -555,8 +557,10 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
             )
         )
         outbox.enqueue(uow, f"{JOBS}:birth_documents_reissued", birth_id=birth.id, event="named")
+        _s(uow).flush()
+        view = birth_view(birth, transitions_of(uow, "birth", birth.id), docs)
         uow.commit()
-        return birth_view(birth, transitions_of(uow, "birth", birth.id), docs)
+        return view
 
 
 def _reissue_for_birth(uow: UnitOfWork, *, birth: Birth, child: Resident, kk_reason: str) -> list[Document]:
@@ -679,7 +683,13 @@ def my_documents(uow: UnitOfWork, *, principal: Principal, status: str | None = 
             )
         )
         people = {me.id: me, **{c.id: c for c in children}}
-        mother_names = {me.nik: me.full_name}
+        mother_niks = {c.mother_nik for c in children if c.mother_nik} | {me.mother_nik} - {None}
+        mother_names: dict[str, str] = {}
+        if mother_niks:
+            rows = _s(uow).execute(
+                select(Resident.nik, Resident.full_name).where(Resident.nik.in_(mother_niks))
+            )
+            mother_names = {row.nik: row.full_name for row in rows}
         docs = documents.for_residents(uow, list(people))
         if status:
             docs = [d for d in docs if d.status == status]
@@ -923,8 +933,10 @@ def decide_correction(
         else:
             _move(uow, "correction", correction, "rejected", principal, reason)
         outbox.enqueue(uow, f"{JOBS}:correction_decided", correction_id=correction.id)
+        _s(uow).flush()
+        view = correction_view(uow, correction)
         uow.commit()
-        return correction_view(uow, correction)
+        return view
 
 
 # ---- deaths ----------------------------------------------------------------------------------------------
@@ -1209,7 +1221,9 @@ def decide_death(
         else:
             death.dedupe_key = None
             _move(uow, "death", death, "rejected", principal, reason)
-        uow.commit()
-        return death_view(
+        _s(uow).flush()
+        view = death_view(
             death, deceased, transitions_of(uow, "death", death.id), _documents_by_id(uow, death.document_ids)
         )
+        uow.commit()
+        return view
