@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from gateway.auth import current_principal
@@ -40,6 +40,18 @@ class Verify(MethodView):
 
     @verify_blp.public
     @verify_blp.response(200, s.VerificationSchema)
+    @verify_blp.doc(
+        responses={
+            "200": {
+                "description": "JSON, or a small Indonesian HTML page (SAH / DIGANTI / DICABUT) "
+                "when the client prefers text/html, as a phone camera's browser does",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Verification"}},
+                    "text/html": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    )
     @verify_blp.alt_response(404, description="Forged or altered code (reason invalid_verification_token)")
     def get(self, token: str) -> Any:
         """Is this document genuine and current? Status and masked data; every scan is counted"""
@@ -50,7 +62,7 @@ class Verify(MethodView):
                 return Response(_html_invalid(), status=404, mimetype="text/html")
             raise
         if _wants_html():
-            return Response(_html(view), mimetype="text/html")
+            return Response(_html(view, current_app.config["TZ_LOCAL"]), mimetype="text/html")
         return view
 
 
@@ -58,6 +70,14 @@ class Verify(MethodView):
 class DocumentPdf(MethodView):
     @documents_blp.auth("citizen", "counter", "officer")
     @documents_blp.response(200, description="The signed PDF", content_type="application/pdf")
+    @documents_blp.doc(
+        responses={
+            "200": {
+                "description": "The signed PDF (attachment <kind>-<number>-v<version>.pdf)",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    )
     @documents_blp.alt_response(404, description="No such document, or not yours")
     @documents_blp.alt_response(409, description="Still being rendered (reason document_not_ready)")
     def get(self, document_id: str) -> Response:
@@ -94,13 +114,13 @@ def _page(body: str, color: str) -> str:
     )
 
 
-def _html(view: dict[str, Any]) -> str:
+def _html(view: dict[str, Any], tz: str) -> str:
     word, sentence, color = STATUS_ID.get(view["status"], STATUS_ID["revoked"])
     rows = [
         ("Dokumen", view["title"]),
         ("Nomor", view["number"]),
         ("Versi", str(view["version"])),
-        ("Diterbitkan", tanggal(view["issued_at"])),
+        ("Diterbitkan", tanggal(view["issued_at"], tz)),
         ("Penerbit", view["authority"]),
     ]
     rows += [

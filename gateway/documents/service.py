@@ -227,10 +227,13 @@ def verify(uow: UnitOfWork, *, token: str) -> dict[str, Any]:
         document = session.get(Document, document_id)
         assert document is not None
         replaced_by = None
-        if document.replaced_by_id:
-            newer = session.get(Document, document.replaced_by_id)
-            if newer is not None:
-                replaced_by = {"number": newer.number, "version": newer.version}
+        successor_id, hops = document.replaced_by_id, 0
+        while successor_id and hops < 100:  # v1 → v2 → v3: name the newest, which is what counts now
+            newer = session.get(Document, successor_id)
+            if newer is None:
+                break
+            replaced_by = {"number": newer.number, "version": newer.version}
+            successor_id, hops = newer.replaced_by_id, hops + 1
         view = {
             "kind": document.kind,
             "number": document.number,

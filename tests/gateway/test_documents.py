@@ -200,6 +200,8 @@ def test_html_verify_page_shows_sah_or_diganti(app, client, citizen):
     _issue(app, [mom["resident"].id], series_key="akta:x")
     html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "DIGANTI" in html
+    _issue(app, [mom["resident"].id], series_key="akta:x")
+    assert client.get(path).json["replaced_by"]["version"] == 3  # the newest, not the one in between
 
 
 def test_every_scan_is_counted(app, client, citizen):
