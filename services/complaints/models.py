@@ -76,6 +76,7 @@ class Complaint(Base):
     __table_args__ = (
         # officers' queue: their OPD, a state, newest/oldest first
         Index("ix_complaints_complaint_opd_state_created", "opd_code", "state", "created_at"),
+        Index("ix_complaints_complaint_opd_created", "opd_code", "created_at"),
         Index("ix_complaints_complaint_opd_overdue", "opd_code", "overdue", "state"),
         # "nearby" and stats: category over a period
         Index("ix_complaints_complaint_category_created", "category_code", "created_at"),
