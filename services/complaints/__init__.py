@@ -23,4 +23,27 @@ def seed_reference() -> None:
         uow.commit()
 
 
+DEMO_MESSAGES = (
+    ("demo-sms-1", "+6281370000101", "Jalan berlubang di Jl. Sutomo depan SMA 2, bahaya untuk motor"),
+    ("demo-sms-2", "+6281370000102", "Sampah menumpuk di TPS Jl. Kartini sudah 4 hari belum diangkut"),
+    ("demo-sms-3", "+6281370000103", "Lampu jalan mati sepanjang Jl. Merdeka dekat Lapangan Adam Malik"),
+)
+
+
+def seed_demo() -> None:
+    """A few complaints texted to the city's number (idempotent: the provider message ids dedupe)."""
+    from gateway.db import utcnow
+    from services.complaints import service
+
+    for message_id, phone, text in DEMO_MESSAGES:
+        service.handle_inbound(
+            UnitOfWork(),
+            message_id=message_id,
+            from_phone=phone,
+            text=text,
+            channel="sms",
+            received_at=utcnow(),
+        )
+
+
 queue.periodic("services.complaints.jobs:sweep", every=300)

@@ -81,8 +81,8 @@ class Categories(MethodView):
     decorators = [limiter.limit(PUBLIC_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.CategoryQuerySchema, location="query")
-    @blp.response(200, s.CategorySchema(many=True))
+    @blp.arguments(s.ComplaintCategoryQuerySchema, location="query")
+    @blp.response(200, s.ComplaintCategorySchema(many=True))
     def get(self, args: dict[str, Any]) -> list:
         """The complaint categories, their OPD, deadlines (working days) and attributes"""
         return service.list_categories(UnitOfWork(), include_emergency=args["include_emergency"])
@@ -93,7 +93,7 @@ class Nearby(MethodView):
     decorators = [limiter.limit(PUBLIC_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.NearbyQuerySchema, location="query")
+    @blp.arguments(s.ComplaintNearbyQuerySchema, location="query")
     @blp.response(200, s.ComplaintSummarySchema(many=True))
     def get(self, args: dict[str, Any]) -> list:
         """Open complaints of a category within 250 m from the last 30 days (back one instead of filing)"""
@@ -103,7 +103,7 @@ class Nearby(MethodView):
 @blp.route("/mine")
 class Mine(MethodView):
     @blp.auth("citizen", "counter")
-    @blp.arguments(s.PageQuerySchema, location="query")
+    @blp.arguments(s.ComplaintPageQuerySchema, location="query")
     @blp.response(200, s.ComplaintSummarySchema(many=True))
     @blp.paginate()
     def get(self, _args: dict[str, Any], pagination_parameters: Any) -> list:
@@ -121,7 +121,7 @@ class Mine(MethodView):
 @blp.route("/queue")
 class Queue(MethodView):
     @blp.auth("officer", "admin")
-    @blp.arguments(s.QueueQuerySchema, location="query")
+    @blp.arguments(s.ComplaintQueueQuerySchema, location="query")
     @blp.response(200, s.ComplaintSummarySchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
@@ -141,8 +141,8 @@ class Queue(MethodView):
 @blp.route("/notices")
 class Notices(MethodView):
     @blp.auth("officer", "admin")
-    @blp.arguments(s.PageQuerySchema, location="query")
-    @blp.response(200, s.NoticeSchema(many=True))
+    @blp.arguments(s.ComplaintPageQuerySchema, location="query")
+    @blp.response(200, s.ComplaintNoticeSchema(many=True))
     @blp.paginate()
     def get(self, _args: dict[str, Any], pagination_parameters: Any) -> list:
         """Deadline reminders and escalations for my OPD and for me, newest first"""
@@ -161,8 +161,8 @@ class Stats(MethodView):
     decorators = [limiter.limit(PUBLIC_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.StatsQuerySchema, location="query")
-    @blp.response(200, s.StatsSchema)
+    @blp.arguments(s.ComplaintStatsQuerySchema, location="query")
+    @blp.response(200, s.ComplaintStatsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Per OPD and category: received, median first response, on-time share, fixed share, rating, overdue"""
         rows = service.stats(UnitOfWork(), start=args["from_"], end=args["to"])
@@ -173,7 +173,7 @@ class Stats(MethodView):
 class ComplaintItem(MethodView):
     @blp.etag
     @blp.public
-    @blp.arguments(s.EmptyQuerySchema, location="query")
+    @blp.arguments(s.ComplaintNoQuerySchema, location="query")
     @blp.response(200, s.ComplaintSchema)
     def get(self, _args: dict[str, Any], number: str) -> dict[str, Any]:
         """A complaint: the public view, or more for its reporter and the staff handling it"""
@@ -183,7 +183,7 @@ class ComplaintItem(MethodView):
 
     @blp.etag
     @blp.auth("officer", "admin")
-    @blp.arguments(s.ActionSchema)
+    @blp.arguments(s.ComplaintActionSchema)
     @blp.response(200, s.ComplaintSchema)
     @blp.alt_response(409, description="Not possible in the complaint's current state")
     def patch(self, data: dict[str, Any], number: str) -> dict[str, Any]:
@@ -201,8 +201,8 @@ class ComplaintItem(MethodView):
 @blp.route("/<number>/follow")
 class Follow(MethodView):
     @blp.auth("citizen", "counter")
-    @blp.arguments(s.EmptyBodySchema)
-    @blp.response(200, s.FollowSchema)
+    @blp.arguments(s.ComplaintEmptyBodySchema)
+    @blp.response(200, s.ComplaintFollowSchema)
     def post(self, _data: dict[str, Any], number: str) -> dict[str, Any]:
         """ "Me too": back an open complaint and follow its status changes"""
         return service.follow(UnitOfWork(), principal=current_principal(), number=number)
@@ -211,7 +211,7 @@ class Follow(MethodView):
 @blp.route("/<number>/confirm")
 class Confirm(MethodView):
     @blp.auth("citizen", "counter")
-    @blp.arguments(s.EmptyBodySchema)
+    @blp.arguments(s.ComplaintEmptyBodySchema)
     @blp.response(200, s.ComplaintSchema)
     def post(self, _data: dict[str, Any], number: str) -> dict[str, Any]:
         """The reporter confirms the answer; the complaint is closed"""
@@ -221,7 +221,7 @@ class Confirm(MethodView):
 @blp.route("/<number>/reopen")
 class Reopen(MethodView):
     @blp.auth("citizen", "counter")
-    @blp.arguments(s.ReopenSchema)
+    @blp.arguments(s.ComplaintReopenSchema)
     @blp.response(200, s.ComplaintSchema)
     def post(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """The reporter reopens within 10 working days of the answer"""
@@ -233,8 +233,8 @@ class Reopen(MethodView):
 @blp.route("/<number>/rating")
 class Rating(MethodView):
     @blp.auth("citizen", "counter")
-    @blp.arguments(s.RatingSchema)
-    @blp.response(201, s.RatingCreatedSchema)
+    @blp.arguments(s.ComplaintRatingSchema)
+    @blp.response(201, s.ComplaintRatingCreatedSchema)
     def post(self, data: dict[str, Any], number: str) -> Any:
         """The reporter rates the answer (1–5, was it fixed?) once it is resolved"""
         return service.rate(UnitOfWork(), principal=current_principal(), number=number, **data)
@@ -245,7 +245,7 @@ class Photo(MethodView):
     decorators = [limiter.limit("120/minute")]
 
     @blp.public
-    @blp.arguments(s.EmptyQuerySchema, location="query")
+    @blp.arguments(s.ComplaintNoQuerySchema, location="query")
     @blp.response(200, description="The image (JPEG, PNG or WebP)", content_type="image/*")
     def get(self, _args: dict[str, Any], number: str, photo_id: str) -> Response:
         """A complaint photo (same visibility as the complaint)"""
@@ -261,8 +261,8 @@ class Photo(MethodView):
 @inbound_blp.route("/sms")
 class InboundSms(MethodView):
     @inbound_blp.public
-    @inbound_blp.arguments(s.InboundSmsSchema)
-    @inbound_blp.response(200, s.InboundResultSchema)
+    @inbound_blp.arguments(s.ComplaintInboundSmsSchema)
+    @inbound_blp.response(200, s.ComplaintInboundResultSchema)
     @inbound_blp.alt_response(401, description="Missing/invalid X-Signature or stale X-Timestamp")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """An SMS / WhatsApp message to the city's number (signed by the provider)"""

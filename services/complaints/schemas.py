@@ -72,7 +72,7 @@ class ComplaintCreatedSchema(Schema):
     photos = fields.Integer(metadata={"description": "photos stored"})
 
 
-class CategorySchema(Schema):
+class ComplaintCategorySchema(Schema):
     code = fields.String()
     name = fields.String()
     description = fields.String()
@@ -84,18 +84,18 @@ class CategorySchema(Schema):
     attributes = fields.List(fields.Dict())
 
 
-class CategoryQuerySchema(Schema):
+class ComplaintCategoryQuerySchema(Schema):
     include_emergency = fields.Boolean(load_default=True)
 
 
-class ReporterSchema(Schema):
+class ComplaintReporterSchema(Schema):
     name = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     nik = fields.String(allow_none=True)
 
 
-class HistorySchema(Schema):
+class ComplaintHistorySchema(Schema):
     at = fields.DateTime()
     kind = fields.String()
     from_state = fields.String(allow_none=True)
@@ -107,17 +107,17 @@ class HistorySchema(Schema):
     by = fields.String(allow_none=True)
 
 
-class PhotoRefSchema(Schema):
+class ComplaintPhotoRefSchema(Schema):
     id = fields.String()
     url = fields.String()
 
 
-class RatingViewSchema(Schema):
+class ComplaintRatingViewSchema(Schema):
     score = fields.Integer()
     fixed = fields.Boolean()
 
 
-class CategoryRefSchema(Schema):
+class ComplaintCategoryRefSchema(Schema):
     code = fields.String()
     name = fields.String()
 
@@ -126,7 +126,7 @@ class ComplaintSchema(Schema):
     """A complaint as the caller may see it: public, the reporter, or the handling staff."""
 
     number = NUMBER
-    category = fields.Nested(CategoryRefSchema)
+    category = fields.Nested(ComplaintCategoryRefSchema)
     opd_code = fields.String(allow_none=True)
     state = fields.String()
     status_label = fields.String()
@@ -151,13 +151,13 @@ class ComplaintSchema(Schema):
     public_answer = fields.String(allow_none=True)
     duplicate_of = fields.String(allow_none=True)
     supporters = fields.Integer()
-    photos = fields.List(fields.Nested(PhotoRefSchema))
-    rating = fields.Nested(RatingViewSchema, allow_none=True)
-    history = fields.List(fields.Nested(HistorySchema))
+    photos = fields.List(fields.Nested(ComplaintPhotoRefSchema))
+    rating = fields.Nested(ComplaintRatingViewSchema, allow_none=True)
+    history = fields.List(fields.Nested(ComplaintHistorySchema))
     version = fields.Integer()
     access = fields.String(metadata={"description": "what you see: public | reporter | staff"})
     reporter = fields.Nested(
-        ReporterSchema, allow_none=True, metadata={"description": "reporter and staff only"}
+        ComplaintReporterSchema, allow_none=True, metadata={"description": "reporter and staff only"}
     )
     reporter_display = fields.String(allow_none=True, metadata={"description": "public complaints only"})
 
@@ -185,7 +185,7 @@ class ComplaintSummarySchema(Schema):
     distance_m = fields.Float(metadata={"description": "nearby: metres from the given point"})
 
 
-class PageQuerySchema(Schema):
+class ComplaintPageQuerySchema(Schema):
     """Query args of a paginated view: page/page_size belong to @blp.paginate; anything else unknown
     is still an error."""
 
@@ -200,24 +200,24 @@ class PageQuerySchema(Schema):
             raise ValidationError({k: ["Unknown field."] for k in unknown})
 
 
-class QueueQuerySchema(PageQuerySchema):
+class ComplaintQueueQuerySchema(ComplaintPageQuerySchema):
     state = fields.String(validate=validate.OneOf(STATES))
     category = fields.String(validate=validate.Length(max=40))
     overdue = fields.Boolean()
     kelurahan_code = fields.String(validate=validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"))
 
 
-class EmptyQuerySchema(Schema):
+class ComplaintNoQuerySchema(Schema):
     pass
 
 
-class NearbyQuerySchema(Schema):
+class ComplaintNearbyQuerySchema(Schema):
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
 
 
-class ActionSchema(Schema):
+class ComplaintActionSchema(Schema):
     action = fields.String(
         required=True,
         validate=validate.OneOf(
@@ -234,33 +234,33 @@ class ActionSchema(Schema):
     duplicate_of = fields.String(allow_none=True, validate=validate.Length(max=20))
 
 
-class ReopenSchema(Schema):
+class ComplaintReopenSchema(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
-class EmptyBodySchema(Schema):
+class ComplaintEmptyBodySchema(Schema):
     pass
 
 
-class FollowSchema(Schema):
+class ComplaintFollowSchema(Schema):
     number = NUMBER
     supporters = fields.Integer()
     following = fields.Boolean()
 
 
-class RatingSchema(Schema):
+class ComplaintRatingSchema(Schema):
     score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
     fixed = fields.Boolean(required=True)
     comment = fields.String(allow_none=True, validate=validate.Length(max=1000))
 
 
-class RatingCreatedSchema(Schema):
+class ComplaintRatingCreatedSchema(Schema):
     score = fields.Integer()
     fixed = fields.Boolean()
     created_at = fields.DateTime()
 
 
-class NoticeSchema(Schema):
+class ComplaintNoticeSchema(Schema):
     id = fields.String()
     kind = fields.String()
     number = NUMBER
@@ -270,7 +270,7 @@ class NoticeSchema(Schema):
     created_at = fields.DateTime()
 
 
-class StatsQuerySchema(Schema):
+class ComplaintStatsQuerySchema(Schema):
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
 
@@ -280,7 +280,7 @@ class StatsQuerySchema(Schema):
             raise ValidationError("'to' is before 'from'", "to")
 
 
-class StatsRowSchema(Schema):
+class ComplaintStatsRowSchema(Schema):
     opd_code = fields.String()
     category_code = fields.String()
     category_name = fields.String()
@@ -293,13 +293,13 @@ class StatsRowSchema(Schema):
     overdue_now = fields.Integer()
 
 
-class StatsSchema(Schema):
+class ComplaintStatsSchema(Schema):
     period_from = fields.Date(data_key="from")
     period_to = fields.Date(data_key="to")
-    rows = fields.List(fields.Nested(StatsRowSchema))
+    rows = fields.List(fields.Nested(ComplaintStatsRowSchema))
 
 
-class InboundSmsSchema(Schema):
+class ComplaintInboundSmsSchema(Schema):
     message_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
     from_ = PhoneField(required=True, data_key="from")
     text = fields.String(required=True, validate=validate.Length(max=4096))
@@ -307,7 +307,7 @@ class InboundSmsSchema(Schema):
     received_at = fields.AwareDateTime(required=True, default_timezone=None)
 
 
-class InboundResultSchema(Schema):
+class ComplaintInboundResultSchema(Schema):
     message_id = fields.String()
     action = fields.String(
         metadata={

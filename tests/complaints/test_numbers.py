@@ -126,3 +126,13 @@ def test_machine_client_needs_open311_scope(app, machine_client):
             reporter_email="warga@example.com",
         )
     assert c.channel == "open311" and c.filed_by_client_id == "c2"
+
+
+def test_demo_seed_is_idempotent(app, client, desk):
+    from services.complaints import seed_demo
+
+    with app.app_context():
+        seed_demo()
+        seed_demo()
+    queue = client.get("/api/v1/complaints/queue", headers=desk["headers"]).json
+    assert sorted(c["category_code"] for c in queue) == ["jalan_rusak", "lampu_jalan", "sampah"]
