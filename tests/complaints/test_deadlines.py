@@ -196,3 +196,13 @@ def test_sweep_job_runs_through_the_queue_entry_point(app, citizen):
                 uow.session.scalar(select(func.count()).select_from(ComplaintSweepMark)) == 2
             )  # head + secretary
             assert uow.session.scalar(select(func.count()).select_from(StaffNotice)) == 2
+
+
+def test_a_backlog_of_fully_escalated_complaints_does_not_starve_newer_ones(app, citizen, sweep):
+    me = citizen()
+    old = [_file(app, me, at(2026, 10, 1, 10)) for _ in range(3)]
+    assert sweep(at(2026, 11, 2, 12))["escalations"] == 6  # head + secretary for each
+    newer = _file(app, me, at(2026, 11, 2, 10))
+    with app.app_context():
+        done = service.sweep(UnitOfWork(), now=at(2026, 11, 3, 17), batch=2)
+    assert done["escalations"] == 1 and old and newer
