@@ -70,6 +70,7 @@ def test_officer_read_of_reporter_data_is_audited(client, citizen, desk, staff, 
     putr = staff("officer", "DINAS_PUTR")
     view = client.get(f"/api/v1/complaints/{number}", headers=putr["headers"]).json
     assert view["reporter"]["name"] == "TIGOR SIMANJUNTAK" and view["reporter"]["phone"]
+    assert view["reporter"]["nik"] == me["resident"].nik[:4] + "********" + me["resident"].nik[-4:]
     log = _access_log(client, me)
     reads = [row for row in log if row["action"] == "read:complaint_reporter"]
     assert reads and any(
