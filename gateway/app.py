@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -127,4 +128,22 @@ def _register_request_hooks(app: Flask) -> None:
             from gateway.identity import service as identity
 
             identity.audit_on_behalf(principal, f"{request.method} {request.url_rule or request.path}")
+        return response
+
+    @app.after_request
+    def _access_log(response: Response) -> Response:
+        """One line per request, carrying its request id (the path only: query strings may hold data)."""
+        started = g.get("started")
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            },
+        )
         return response

@@ -13,9 +13,10 @@ from flask import g, has_request_context
 NIK_IN_TEXT = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 PHONE_IN_TEXT = re.compile(r"(?<![\d])(\+?62|0)(8\d{2})\d{3,6}(\d{3})(?!\d)")
 SECRET_FIELDS = re.compile(
-    r"""(?i)("?(?:password|otp|token|access_token|refresh_token|client_secret|secret|authorization)"?\s*[:=]\s*"?)"""
-    r"""([^",\s}&]+)"""
+    r"""(?i)(["']?(?:password|otp|token|access_token|refresh_token|client_secret|secret|authorization)["']?"""
+    r"""\s*[:=]\s*["']?(?:bearer\s+)?)([^"',\s}&]+)"""
 )
+BEARER_OR_JWT = re.compile(r"(?i)(?<=bearer )(?!\*\*\*)[^\s\"',]+|\beyJ[\w-]+\.[\w-]+\.[\w-]*")
 
 
 def mask_phone(phone: str | None) -> str:
@@ -27,6 +28,7 @@ def mask_phone(phone: str | None) -> str:
 def scrub(text: str) -> str:
     """Mask NIKs (keep region and serial), phone numbers and secret values in free text."""
     text = SECRET_FIELDS.sub(lambda m: m.group(1) + "***", text)
+    text = BEARER_OR_JWT.sub("***", text)
     text = NIK_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
     return PHONE_IN_TEXT.sub(lambda m: m.group(1) + m.group(2) + "****" + m.group(3), text)
 
@@ -37,6 +39,9 @@ class ScrubFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         record.msg, record.args = scrub(message), ()
+        if record.exc_info and not record.exc_text:
+            # Format the traceback here, scrubbed; handlers then reuse this cached text.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
         record.request_id = (

@@ -51,7 +51,7 @@ def flask_cmd(*args: str) -> list[str]:
     return [str(BIN / "flask"), "--app", "wsgi", *args]
 
 
-def run_worker_burst(env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+def run_worker_burst(env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
     """`flask --app wsgi worker --burst` as its own process: runs what is queued, then exits."""
     return subprocess.run(
         flask_cmd("worker", "--burst"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
@@ -148,7 +148,7 @@ class ApiProcess:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        wait_for(self._healthy, 30, f"gunicorn on {self.port} did not become healthy")
+        wait_for(self._healthy, 90, f"gunicorn on {self.port} did not become healthy")
 
     def _healthy(self) -> bool:
         if self.proc.poll() is not None:

@@ -137,42 +137,47 @@ def test_rq_job_enqueued_twice_after_a_relay_crash_still_sends_once(app, run_job
 
 
 @needs_postgres
-def test_concurrent_deliveries_send_once(app, run_jobs):
-    """Two workers running the same deliver job at once: the row lock lets one adapter call through."""
+def test_concurrent_deliveries_send_once(app):
+    """Two workers running the same deliver job at once: the row lock lets one provider call through."""
     import threading
 
-    sends: list[str] = []
+    from werkzeug.serving import make_server
 
-    class CountingAdapter:
-        def send(self, message):
-            sends.append(message.id)
-            time.sleep(0.2)  # hold the row lock while the other worker waits on it
-            return f"count-{message.id}"
+    from gateway.sms import create_simulator
 
-    notify.ADAPTERS["counting"] = CountingAdapter()
-    saved = app.config["NOTIFY_SMS_ADAPTER"]
-    app.config["NOTIFY_SMS_ADAPTER"] = "counting"
+    provider = create_simulator("AC-conc", "tok-conc")
+    server = make_server("127.0.0.1", 0, provider, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with app.app_context(), UnitOfWork() as uow:
+        uow.session.add(Message(channel="sms", to="+6281277770004", body="x", dedupe_key="conc:1"))
+        uow.commit()
+    [message] = _messages(app, "+6281277770004")
+    app.config.update(
+        NOTIFY_SMS_ADAPTER="http",
+        SMS_API_URL=f"http://127.0.0.1:{server.server_port}",
+        SMS_ACCOUNT="AC-conc",
+        SMS_TOKEN="tok-conc",
+    )
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        with app.app_context():
+            barrier.wait()
+            notify.deliver(message.id)
+
     try:
-        with app.app_context(), UnitOfWork() as uow:
-            uow.session.add(Message(channel="sms", to="+6281277770004", body="x", dedupe_key="conc:1"))
-            uow.commit()
-        [message] = _messages(app, "+6281277770004")
-
-        def run() -> None:
-            with app.app_context():
-                notify.deliver(message.id)
-
         threads = [threading.Thread(target=run) for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
     finally:
-        app.config["NOTIFY_SMS_ADAPTER"] = saved
-        notify.ADAPTERS.pop("counting", None)
-    assert sends == [message.id]
+        app.config.update(NOTIFY_SMS_ADAPTER="log")
+        server.shutdown()
+    sent_by_provider = provider.extensions["sms_state"].messages
+    assert [m["to"] for m in sent_by_provider] == ["+6281277770004"]
     [sent] = _messages(app, "+6281277770004")
-    assert sent.status == "sent" and sent.provider_id == f"count-{message.id}"
+    assert sent.status == "sent" and sent.provider_id == sent_by_provider[0]["sid"]
 
 
 # ---- Redis down: the request succeeds, the job waits in the outbox ----------------------------------
@@ -190,7 +195,7 @@ def test_request_succeeds_with_redis_down_and_its_job_runs_once_redis_is_back(ap
             started = time.monotonic()
             r = api.test_client().post("/api/v1/auth/password-reset", json={"login": "081255550001"})
             assert r.status_code == 202, r.json
-            assert time.monotonic() - started < 5
+            assert time.monotonic() - started < 10  # no hanging on the dead Redis
             [row] = _outbox_rows(app)
             assert row.job == "gateway.notify:deliver"
             assert row.dispatched_at is None and row.last_error.startswith("enqueue")
@@ -248,7 +253,7 @@ def test_worker_killed_mid_job_leaves_the_job_retried_not_lost(app):
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # a loaded CI box imports slowly
         while connection.get(f"{key}:pid") is None:
             assert time.monotonic() < deadline, "the worker never started the job"
             assert worker.poll() is None, "the worker died on its own"
