@@ -1,4 +1,8 @@
-"""Adminduk jobs after commit: tell the family (app inbox + SMS), once per event even if run twice."""
+"""Adminduk jobs after commit: tell the family (app inbox + SMS), once per event even if run twice.
+
+The family is told when the signed PDFs can be downloaded: a job first makes sure each document of
+the event is rendered (gateway.documents' render is idempotent; usually its own job has done it).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from sqlalchemy import select
 
 from gateway import notify
 from gateway.db import UnitOfWork, utcnow
+from gateway.documents import jobs as document_jobs
+from gateway.documents.models import Document
 from gateway.identity.models import CitizenAccount, Resident
 from services.adminduk import family, wording
 from services.adminduk.models import Birth, Correction, Death, Transition
@@ -44,6 +50,26 @@ def _tell(
         )
 
 
+def _ensure_rendered(model: type[Birth] | type[Death], row_id: str) -> None:
+    """Render (and sign) whichever of the record's current documents has no PDF yet."""
+    with UnitOfWork() as uow:
+        assert uow.session is not None
+        ids = uow.session.scalar(select(model.document_ids).where(model.id == row_id)) or []
+        pending = (
+            list(
+                uow.session.scalars(
+                    select(Document.id).where(
+                        Document.id.in_(ids), Document.rendered_at.is_(None), Document.status == "valid"
+                    )
+                )
+            )
+            if ids
+            else []
+        )
+    for document_id in pending:
+        document_jobs.render(document_id)
+
+
 def _parents(birth: Birth) -> list[str]:
     return [birth.mother_resident_id, *([birth.father_resident_id] if birth.father_resident_id else [])]
 
@@ -57,7 +83,8 @@ def _locked(uow: UnitOfWork, model: type[Birth] | type[Death], row_id: str) -> B
 
 
 def birth_registered(birth_id: str) -> None:
-    """Tell the parents the akta, KIA and KK are issued; the registration moves to `issued`."""
+    """Once the akta, KIA and KK PDFs are ready, tell the parents; the registration moves to `issued`."""
+    _ensure_rendered(Birth, birth_id)
     with UnitOfWork() as uow:
         assert uow.session is not None
         birth = _locked(uow, Birth, birth_id)
@@ -84,7 +111,7 @@ def birth_registered(birth_id: str) -> None:
                     from_state="registered",
                     to_state="issued",
                     actor="system",
-                    reason="documents issued to the family",
+                    reason="signed documents ready; parents notified",
                     at=utcnow(),
                 )
             )
@@ -111,7 +138,8 @@ def birth_rejected(birth_id: str) -> None:
 
 
 def birth_documents_reissued(birth_id: str, event: str) -> None:
-    """New versions of the child's documents (after naming or a correction)."""
+    """New versions of the child's documents (after naming or a correction), once their PDFs are ready."""
+    _ensure_rendered(Birth, birth_id)
     with UnitOfWork() as uow:
         assert uow.session is not None
         birth = uow.session.get(Birth, birth_id)
@@ -133,6 +161,13 @@ def birth_documents_reissued(birth_id: str, event: str) -> None:
 
 
 def correction_decided(correction_id: str) -> None:
+    """Tell the requester the decision (after an approval, once the new PDFs are ready)."""
+    with UnitOfWork() as uow:
+        assert uow.session is not None
+        decided = uow.session.get(Correction, correction_id)
+        birth_id = decided.birth_id if decided is not None and decided.state == "approved" else None
+    if birth_id:
+        _ensure_rendered(Birth, birth_id)
     with UnitOfWork() as uow:
         assert uow.session is not None
         correction = uow.session.get(Correction, correction_id)
@@ -157,7 +192,8 @@ def correction_decided(correction_id: str) -> None:
 
 
 def death_registered(death_id: str) -> None:
-    """Tell the family on the KK; the registration moves to `issued`."""
+    """Once the akta kematian and KK PDFs are ready, tell the family; the registration moves to `issued`."""
+    _ensure_rendered(Death, death_id)
     with UnitOfWork() as uow:
         assert uow.session is not None
         death = _locked(uow, Death, death_id)
@@ -188,7 +224,7 @@ def death_registered(death_id: str) -> None:
                     from_state="registered",
                     to_state="issued",
                     actor="system",
-                    reason="documents issued to the family",
+                    reason="signed documents ready; family notified",
                     at=utcnow(),
                 )
             )

@@ -49,6 +49,9 @@ def test_clean_report_is_registered_with_nik_akta_and_three_documents(
     run_jobs()
     detail = client.get(f"/api/v1/adminduk/births/{body['id']}", headers=fam["mother"]["headers"]).json
     assert detail["state"] == "issued"
+    assert all(d["rendered"] for d in detail["documents"])  # parents are told once the PDFs are ready
+    pdf = client.get(detail["documents"][0]["pdf_url"], headers=fam["mother"]["headers"])
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert [t["to_state"] for t in detail["transitions"]] == ["notified", "registered", "issued"]
     for parent in ("mother", "father"):
         texts = sms_to(fam[parent]["account"].phone)
@@ -138,7 +141,7 @@ def test_serials_follow_per_prefix_and_akta_serial_per_day(family, report_birth)
             birth_body(
                 fam["mother"]["resident"].nik,
                 sex="L",
-                born_at=now_wib().replace(hour=0, minute=5).isoformat(),
+                born_at=(now_wib() - timedelta(days=1)).replace(hour=0, minute=5).isoformat(),
             )
         )
         assert r.status_code == 201, r.json
@@ -152,7 +155,7 @@ def test_serials_follow_per_prefix_and_akta_serial_per_day(family, report_birth)
 
 def test_nik_serial_skips_numbers_already_in_the_registry(family, report_birth, make_resident):
     fam = family()
-    born = now_wib().replace(hour=0, minute=5)
+    born = (now_wib() - timedelta(days=1)).replace(hour=0, minute=5)
     prefix = f"127201{born.day:02d}{born:%m%y}"
     make_resident(nik=f"{prefix}0007", sex="L", birth_date=born.date(), kk_number="1272010000000077")
     r = report_birth(birth_body(fam["mother"]["resident"].nik, sex="L", born_at=born.isoformat()))

@@ -90,8 +90,13 @@ def test_a_deceased_woman_can_be_no_mother_and_cannot_sign_up(client, family, ho
 def test_hospital_death_retry_and_duplicates(client, family, hospital, count):
     fam = family()
     nik = fam["father"]["resident"].nik
-    first = _death(client, hospital["headers"], nik, key="death-1", hospital_reference="RM-1")
-    replay = _death(client, hospital["headers"], nik, key="death-1", hospital_reference="RM-1")
+    died_at = (now_wib() - timedelta(hours=1)).isoformat()
+    first = _death(
+        client, hospital["headers"], nik, key="death-1", hospital_reference="RM-1", died_at=died_at
+    )
+    replay = _death(
+        client, hospital["headers"], nik, key="death-1", hospital_reference="RM-1", died_at=died_at
+    )
     assert first.status_code == replay.status_code == 201 and replay.json["id"] == first.json["id"]
     dup = _death(client, hospital["headers"], nik, hospital_reference="RM-2")
     assert (
