@@ -1016,7 +1016,16 @@ def approve(
         if applicant is None or not applicant.is_active:
             raise Conflict("The applicant no longer lives in the city", reason="applicant_not_active")
         # The registry may have changed since filing (a death, another application): check again.
-        _, subject, details, _ = _check(uow, me=applicant, kind=application.kind, spec=_spec_of(application))
+        try:
+            _, subject, details, _ = _check(
+                uow, me=applicant, kind=application.kind, spec=_spec_of(application)
+            )
+        except (NotFound, ValidationFailed) as err:
+            raise Conflict(
+                f"The registry no longer allows this application: {err.message}",
+                reason="registry_changed",
+                extra={"cause": err.reason},
+            ) from None
         docs = _apply(
             uow, application, applicant=applicant, subject=subject, details=details, principal=principal
         )

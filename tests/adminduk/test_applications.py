@@ -824,3 +824,33 @@ def test_each_step_notifies_once_even_if_the_job_runs_twice(
             "adminduk.application_approved",
         ]
     )
+
+
+def test_idempotency_key_files_once(client, born_family, count):
+    fam = born_family()
+    headers = {**fam["father"]["headers"], "Idempotency-Key": "apl-0001-retry"}
+    first = client.post(API, json=reprint("kk"), headers=headers)
+    again = client.post(API, json=reprint("kk"), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json["id"] == first.json["id"]
+    assert count(Application) == 1
+    other = client.post(API, json=address_change(), headers=headers)
+    assert other.status_code == 422
+
+
+def test_approval_checks_the_registry_again(born_family, apply, act, db):
+    fam = born_family()
+    mother = fam["mother"]["resident"]
+    section = {"change": "occupation", "resident_nik": mother.nik, "occupation": "PEDAGANG"}
+    app_id = apply(fam["father"]["headers"], {"kind": "kk_change", "kk_change": section}).json["id"]
+
+    def _dies(s: Any) -> None:
+        s.execute(update(Resident).where(Resident.id == mother.id).values(is_deceased=True))
+        s.commit()
+
+    db(_dies)
+    r = act(app_id, "approve", expect=409)
+    assert r.json["reason"] == "registry_changed" and r.json["cause"] == "resident_not_found"
+    assert db(lambda s: s.get(Application, app_id)).state == "submitted"
+    assert db(lambda s: s.get(Resident, mother.id)).occupation is None
+    act(app_id, "reject", {"reason": "Yang bersangkutan telah meninggal dunia"})
