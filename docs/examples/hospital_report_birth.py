@@ -134,7 +134,7 @@ def birth_json(args: argparse.Namespace) -> dict:
         "multiple_birth_order": args.order,
         "attendant": args.attendant,
         "mother_nik": args.mother_nik,
-        "father_nik": args.father_nik,
+        "father_nik": args.father_nik or None,
         "hospital_reference": args.reference,
     }
 
@@ -267,7 +267,7 @@ def main() -> int:
     p.add_argument("--facility", default="1272011", help="your facility code (FHIR serviceProvider)")
     p.add_argument("--fhir", action="store_true", help="send an HL7 FHIR R4 Bundle instead of JSON")
     p.add_argument("--mother-nik", default="1272015203959001")
-    p.add_argument("--father-nik", default="1272010807929001")
+    p.add_argument("--father-nik", default="1272010807929001", help="empty if unknown")
     p.add_argument("--sex", choices=("L", "P"), default="P")
     p.add_argument(
         "--born-at",
