@@ -757,14 +757,18 @@ def queue(
     uow: UnitOfWork,
     *,
     principal: Principal,
-    state: str | None = None,
+    state: str | None = "open",
     category: str | None = None,
     overdue: bool | None = None,
     kelurahan_code: str | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """An officer's work list: their OPD's assigned complaints; the desk also sees every submitted one."""
+    """An officer's work list: their OPD's assigned complaints; the desk also sees every submitted one.
+
+    `state` is one state, "open" (the default: still to be worked, so the list and its count stay
+    small whatever the history) or "all".
+    """
     with uow:
         actor = _actor(uow, principal)
         if principal.role not in ("officer", "admin"):
@@ -780,7 +784,9 @@ def queue(
                 )
         else:
             conds += [Complaint.opd_code == actor.opd, Complaint.assigned_at.is_not(None)]
-        if state:
+        if state == "open" or state is None:
+            conds.append(Complaint.state.in_(OPEN_STATES))
+        elif state != "all":
             conds.append(Complaint.state == state)
         if category:
             conds.append(Complaint.category_code == normalize_code(category))
@@ -2031,7 +2037,7 @@ def open311_page(
         first_photo = (
             select(ComplaintPhoto.id)
             .where(ComplaintPhoto.complaint_id == Complaint.id)
-            .order_by(ComplaintPhoto.created_at, ComplaintPhoto.id)
+            .order_by(ComplaintPhoto.position, ComplaintPhoto.id)
             .limit(1)
             .scalar_subquery()
         )

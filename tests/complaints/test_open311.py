@@ -569,3 +569,23 @@ def test_requests_list_uses_a_fixed_number_of_queries(app, client):
     assert r.status_code == 200 and len(r.json) == 12
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 5, selects
+
+
+def test_a_bad_bearer_token_is_an_open311_error_too(client):
+    r = client.get(f"{BASE}/services.json", headers={"Authorization": "Bearer nonsense"})
+    assert r.status_code == 401
+    assert r.json == [{"code": 401, "description": "Invalid access token"}]
+    r = post(client, None, fmt="xml", headers={"Authorization": "Bearer nonsense"})
+    assert r.status_code == 401 and xml_of(r).findtext("error/code") == "401"
+
+
+def test_multipart_posts_and_jurisdiction_id_work_like_form_posts(client, open311_client):
+    body = {
+        **POTHOLE_FORM,
+        "api_key": api_key(open311_client),
+        "jurisdiction_id": "pematangsiantarkota.go.id",
+    }
+    r = client.post(f"{BASE}/requests.json", data=body, content_type="multipart/form-data")
+    assert r.status_code == 200, r.json
+    assert numbers.is_valid_checksum(r.json[0]["service_request_id"])
+    assert r.json[0]["account_id"] is None
