@@ -175,6 +175,9 @@ def worker_cmd(burst: bool, no_scheduler: bool) -> None:
             if burst:
                 return
             time.sleep(1)
+    # Load once what jobs need (libraries, key material): RQ's forked work-horses inherit it.
+    for path in app.extensions.get("worker_warm_up", []):
+        q.resolve(path)()
     ticker = None
     if not no_scheduler and not burst:
         ticker = q.PeriodicThread(app)

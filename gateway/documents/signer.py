@@ -100,11 +100,11 @@ class _CachingSimpleSigner(signers.SimpleSigner):
     re-encode it per signature; re-loaded from DER it encodes instantly (signing 10 ms instead of 60).
     """
 
-    _signing_cert_v2_der: bytes | None = None
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self._signing_cert_v2_der = as_signing_certificate_v2(self.signing_cert).dump()
 
     def _signed_attr_providers(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self._signing_cert_v2_der is None:
-            self._signing_cert_v2_der = as_signing_certificate_v2(self.signing_cert).dump()
         for provider in super()._signed_attr_providers(*args, **kwargs):
             if isinstance(provider, SigningCertificateV2Provider):
                 yield _CachedSigningCertificateV2(self._signing_cert_v2_der)

@@ -305,3 +305,16 @@ def test_pdf_not_rendered_yet_is_409(app, client, citizen):
     r = client.get(f"/api/v1/documents/{document_id}/pdf", headers=mom["headers"])
     assert r.status_code == 409 and r.json["reason"] == "document_not_ready"
     assert client.get(f"/api/v1/documents/{document_id}/pdf", headers=citizen()["headers"]).status_code == 404
+
+
+def test_worker_warm_up_loads_the_signer_once_for_every_job(app):
+    from gateway.documents.signer import local_signer
+
+    assert "gateway.documents.jobs:warm_up" in app.extensions["worker_warm_up"]
+    with app.app_context():
+        jobs.warm_up()
+        first = jobs.signer()
+        assert jobs.signer() is first
+        assert first is local_signer(
+            app.config["DOCUMENT_SIGNING_KEY_FILE"], app.config["DOCUMENT_SIGNING_CERT_FILE"]
+        )
