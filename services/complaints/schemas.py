@@ -201,7 +201,11 @@ class ComplaintPageQuerySchema(Schema):
 
 
 class ComplaintQueueQuerySchema(ComplaintPageQuerySchema):
-    state = fields.String(validate=validate.OneOf(STATES))
+    state = fields.String(
+        load_default="open",
+        validate=validate.OneOf((*STATES, "open", "all")),
+        metadata={"description": "a state, 'open' (default: still to be worked) or 'all'"},
+    )
     category = fields.String(validate=validate.Length(max=40))
     overdue = fields.Boolean()
     kelurahan_code = fields.String(validate=validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"))

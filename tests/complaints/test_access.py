@@ -118,6 +118,12 @@ def test_officers_only_see_their_opd_queue_with_filters_and_pages(
         assert client.get(f"/api/v1/complaints/queue?{bad}", headers=putr["headers"]).status_code == 422, bad
     # a complaint of another OPD is 404 for changes
     assert act(rubbish, putr["headers"], expect=404, action="start").json["reason"] == "complaint_not_found"
+    # answered complaints leave the default (open) queue but stay listable
+    act(roads[1], putr["headers"], action="resolve", outcome="fixed", note="Selesai")
+    assert len(client.get("/api/v1/complaints/queue", headers=putr["headers"]).json) == 2
+    assert len(client.get("/api/v1/complaints/queue?state=all", headers=putr["headers"]).json) == 3
+    resolved = client.get("/api/v1/complaints/queue?state=resolved", headers=putr["headers"]).json
+    assert [c["number"] for c in resolved] == [roads[1]]
 
 
 def test_queue_is_for_officers(client, citizen, staff):
