@@ -1237,7 +1237,7 @@ def _apply_move_out(
             "jumlah_pindah": len(movers),
             "tujuan": details["destination_region_code"],
         },
-        owner_resident_ids=[m.id for m in movers if m],
+        owner_resident_ids=[*(m.id for m in movers if m), applicant.id],
         subject_resident_id=first.id,
         series_key=f"{SKPWNI_KIND}:{number}",
         authority=wording.AUTHORITY,

@@ -414,6 +414,9 @@ def test_move_out_of_one_member_issues_skpwni_and_a_kk_without_them(
     run_jobs()
     assert verify_status(client, old_kk["verify_url"]) == "replaced"
     assert verify_status(client, skpwni["verify_url"]) == "valid"
+    letter = client.get(skpwni["pdf_url"], headers=fam["father"]["headers"])  # the applicant's copy
+    assert letter.status_code == 200 and letter.data.startswith(b"%PDF")
+    assert client.get(skpwni["pdf_url"], headers=fam["mother"]["headers"]).status_code == 404
 
 
 def test_move_out_destination_must_be_outside_the_city(born_family, apply, count):
