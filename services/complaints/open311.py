@@ -403,7 +403,7 @@ class Discovery(MethodView):
     decorators = [limiter.limit(READ_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.Open311Args, location="query")
+    @blp.arguments(s.Open311Args, location="query", error_status_code=400)
     @_documented(s.Open311DiscoverySchema, "Where and how this GeoReport v2 endpoint is served")
     def get(self, args: dict[str, Any], fmt: str) -> Response:
         """Open311 discovery: specification, URL, formats, contact"""
@@ -432,7 +432,7 @@ class Services(MethodView):
     decorators = [limiter.limit(READ_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.Open311Args, location="query")
+    @blp.arguments(s.Open311Args, location="query", error_status_code=400)
     @_documented(
         s.Open311ServiceSchema(many=True), "The complaint categories (emergencies are a call to 112)"
     )
@@ -448,7 +448,7 @@ class ServiceDefinition(MethodView):
     decorators = [limiter.limit(READ_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.Open311Args, location="query")
+    @blp.arguments(s.Open311Args, location="query", error_status_code=400)
     @_documented(s.Open311ServiceDefinitionSchema, "The attributes a category asks for")
     def get(self, args: dict[str, Any], fmt: str, service_code: str) -> Response:
         """Open311 service definition: the attributes (attribute[CODE]) a category asks for"""
@@ -471,7 +471,7 @@ class Requests(MethodView):
     decorators = [limiter.limit(READ_LIMIT, methods=["GET"]), limiter.limit(WRITE_LIMIT, methods=["POST"])]
 
     @blp.public
-    @blp.arguments(s.Open311RequestsQueryArgs, location="query")
+    @blp.arguments(s.Open311RequestsQueryArgs, location="query", error_status_code=400)
     @_documented(
         s.Open311ServiceRequestSchema(many=True), "Complaints, newest first (never confidential ones)"
     )
@@ -497,7 +497,7 @@ class Requests(MethodView):
         data = [_request_item(c, photo, categories, agencies, root_url) for c, photo in rows]
         return render(fmt, data, root="service_requests", item="request")
 
-    @blp.arguments(s.Open311RequestCreateSchema, location="form")
+    @blp.arguments(s.Open311RequestCreateSchema, location="form", error_status_code=400)
     @blp.doc(security=[{"bearerAuth": []}, {}])
     @_documented(s.Open311CreatedRequestSchema(many=True), "The new request's number (and token)")
     @blp.alt_response(403, schema=s.Open311ErrorSchema(many=True), description="Missing or invalid api_key")
@@ -518,7 +518,7 @@ class RequestItem(MethodView):
     decorators = [limiter.limit(READ_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.Open311Args, location="query")
+    @blp.arguments(s.Open311Args, location="query", error_status_code=400)
     @_documented(s.Open311ServiceRequestSchema(many=True), "One complaint, as an array of one")
     def get(self, args: dict[str, Any], fmt: str, service_request_id: str) -> Response:
         """Open311 get service request: one complaint by number (404 if unknown or confidential)"""
@@ -535,7 +535,7 @@ class Token(MethodView):
     decorators = [limiter.limit(READ_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.Open311Args, location="query")
+    @blp.arguments(s.Open311Args, location="query", error_status_code=400)
     @_documented(s.Open311TokenSchema(many=True), "The request id a token stands for")
     def get(self, args: dict[str, Any], fmt: str, token: str) -> Response:
         """Open311 service_request_id from a token (requests are filed at once; tokens still work)"""
@@ -556,7 +556,7 @@ class Updates(MethodView):
     decorators = [limiter.limit(READ_LIMIT)]
 
     @blp.public
-    @blp.arguments(s.Open311UpdatesQueryArgs, location="query")
+    @blp.arguments(s.Open311UpdatesQueryArgs, location="query", error_status_code=400)
     @_documented(s.Open311RequestUpdateSchema(many=True), "Public status changes and notes, oldest first")
     def get(self, args: dict[str, Any], fmt: str) -> Response:
         """Open311 servicerequestupdates extension: public status changes and public notes"""
