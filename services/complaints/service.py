@@ -40,6 +40,7 @@ from services.complaints.models import (
     CHANNELS,
     OPEN_STATES,
     PRIVACY,
+    STATES,
     Complaint,
     ComplaintCategory,
     ComplaintEvent,
@@ -61,6 +62,8 @@ NEARBY_DAYS = 30
 REOPEN_WORKDAYS = 10
 AUTO_CLOSE_WORKDAYS = 10
 OPEN311_SCOPE = "open311:write"
+# States a complaint only reaches after it was assigned to an OPD.
+ASSIGNED_STATES = ("assigned", "in_progress", "resolved", "closed")
 
 STATUS_LABELS = {
     "submitted": "diterima, menunggu verifikasi",
@@ -773,21 +776,22 @@ def queue(
         actor = _actor(uow, principal)
         if principal.role not in ("officer", "admin"):
             raise Forbidden("The queue is for officers", reason="role_not_allowed")
+        state = state or "open"
+        wanted = {"open": OPEN_STATES, "all": STATES}.get(state, (state,))
+        # These states are only ever reached through an assignment: no need to test assigned_at, so
+        # the (opd_code, state, created_at) index answers both the page and its count.
+        assigned_only = set(wanted) - {"submitted", "verified"} <= set(ASSIGNED_STATES)
+        mine = Complaint.opd_code == actor.opd
+        if not assigned_only:
+            mine = and_(mine, Complaint.assigned_at.is_not(None))
         conds = []
-        if actor.is_desk or actor.is_secretary:
-            if actor.is_desk and not actor.is_admin:
-                conds.append(
-                    or_(
-                        Complaint.state == "submitted",
-                        and_(Complaint.opd_code == actor.opd, Complaint.assigned_at.is_not(None)),
-                    )
-                )
-        else:
-            conds += [Complaint.opd_code == actor.opd, Complaint.assigned_at.is_not(None)]
-        if state == "open" or state is None:
-            conds.append(Complaint.state.in_(OPEN_STATES))
-        elif state != "all":
-            conds.append(Complaint.state == state)
+        if actor.is_desk and not actor.is_admin:
+            conds.append(or_(Complaint.state == "submitted", and_(mine, Complaint.state.in_(wanted))))
+        elif not (actor.is_admin or actor.is_secretary):
+            worked = [w for w in wanted if w not in ("submitted", "verified")]
+            conds.append(and_(mine, Complaint.state.in_(worked)))
+        if state != "all":
+            conds.append(Complaint.state.in_(wanted))
         if category:
             conds.append(Complaint.category_code == normalize_code(category))
         if overdue is not None:
