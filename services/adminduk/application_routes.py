@@ -29,6 +29,10 @@ IF_MATCH = {
 }
 
 
+def _not_found(description: str = "Not yours to see, or not an officer of Disdukcapil") -> Any:
+    return blp.alt_response(404, schema=ErrorSchema, description=description)
+
+
 def _if_match() -> list[str] | None:
     """The entity tags of an If-Match header, unquoted ('*' kept); None when there is none."""
     header = request.headers.get("If-Match")
@@ -80,6 +84,7 @@ class Applications(MethodView):
 @blp.route("/queue")
 class Queue(MethodView):
     @blp.auth("officer")
+    @_not_found()
     @blp.arguments(s.ApplicationQueueArgsSchema, location="query")
     @blp.response(200, s.ApplicationQueueItemSchema(many=True))
     @blp.paginate()
@@ -103,6 +108,7 @@ class Queue(MethodView):
 @blp.route("/<application_id>")
 class ApplicationDetail(MethodView):
     @blp.auth("citizen", "counter", "officer")
+    @_not_found()
     @blp.arguments(s.ApplicationEmptyArgsSchema, location="query")
     @blp.response(200, s.ApplicationSchema)
     def get(self, _args: dict[str, Any], application_id: str) -> Any:
@@ -115,6 +121,7 @@ class ApplicationDetail(MethodView):
 @blp.route("/<application_id>/attachments/<attachment_id>")
 class ApplicationAttachment(MethodView):
     @blp.auth("citizen", "counter", "officer")
+    @_not_found()
     @blp.arguments(s.ApplicationEmptyArgsSchema, location="query")
     @blp.response(200, description="The file as uploaded")
     def get(self, _args: dict[str, Any], application_id: str, attachment_id: str) -> Response:
@@ -131,6 +138,7 @@ class ApplicationAttachment(MethodView):
 @blp.route("/<application_id>/resubmit")
 class Resubmit(MethodView):
     @blp.auth("citizen", "counter")
+    @_not_found()
     @blp.arguments(s.ApplicationResubmitSchema)
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not waiting for a correction")
@@ -146,6 +154,7 @@ class Resubmit(MethodView):
 @blp.route("/<application_id>/cancel")
 class Cancel(MethodView):
     @blp.auth("citizen", "counter")
+    @_not_found()
     @blp.arguments(s.ApplicationCancelSchema)
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Already decided")
@@ -164,6 +173,7 @@ class Cancel(MethodView):
 @blp.route("/<application_id>/review")
 class Review(MethodView):
     @blp.auth("officer")
+    @_not_found()
     @blp.arguments(s.ApplicationReviewSchema)
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not submitted")
@@ -185,6 +195,7 @@ class Review(MethodView):
 @blp.route("/<application_id>/notes")
 class Notes(MethodView):
     @blp.auth("officer")
+    @_not_found()
     @blp.arguments(s.ApplicationNoteSchema)
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
@@ -206,6 +217,7 @@ class Notes(MethodView):
 @blp.route("/<application_id>/request-correction")
 class RequestCorrection(MethodView):
     @blp.auth("officer")
+    @_not_found()
     @blp.arguments(s.ApplicationCorrectionRequestSchema)
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
@@ -227,6 +239,7 @@ class RequestCorrection(MethodView):
 @blp.route("/<application_id>/approve")
 class Approve(MethodView):
     @blp.auth("officer")
+    @_not_found()
     @blp.arguments(s.ApplicationApproveSchema)
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
@@ -249,6 +262,7 @@ class Approve(MethodView):
 @blp.route("/<application_id>/reject")
 class Reject(MethodView):
     @blp.auth("officer")
+    @_not_found()
     @blp.arguments(s.ApplicationRejectSchema)
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
