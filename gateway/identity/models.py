@@ -31,8 +31,8 @@ class Resident(Base):
     address: Mapped[str] = mapped_column(String(200))
     rt: Mapped[str] = mapped_column(String(3))
     rw: Mapped[str] = mapped_column(String(3))
-    mother_nik: Mapped[str | None] = mapped_column(String(16))
-    father_nik: Mapped[str | None] = mapped_column(String(16))
+    mother_nik: Mapped[str | None] = mapped_column(String(16), index=True)  # children of a parent
+    father_nik: Mapped[str | None] = mapped_column(String(16), index=True)
     is_deceased: Mapped[bool] = mapped_column(Boolean, default=False)
     deceased_at: Mapped[date | None] = mapped_column(Date)
     moved_out_at: Mapped[date | None] = mapped_column(Date)
