@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.db import UnitOfWork
@@ -22,17 +23,21 @@ def _s(uow: UnitOfWork):  # noqa: ANN202 - tiny accessor
     return uow.session
 
 
-def next_value(uow: UnitOfWork, key: str, *, start: int = 1) -> int:
+def next_value(uow: UnitOfWork, key: str, *, start: int | Any = 1, floor: Any = None) -> int:
     """Increment counter `key` (creating it at `start`) and return the new value.
 
     One INSERT … ON CONFLICT DO UPDATE … RETURNING: on PostgreSQL the row stays locked until our
     transaction ends, so a concurrent registration of the same key waits and then sees our value;
-    on SQLite the write takes the database lock for the same effect.
+    on SQLite the write takes the database lock for the same effect. `floor` (a SQL expression) is
+    a lowest value the increment must reach (a serial already used elsewhere is never handed out).
     """
     dialect = postgresql if uow.is_postgres else sqlite
     table = Counter.__table__
     stmt = dialect.insert(table).values(key=key, value=start)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={"value": table.c.value + 1})
+    increment: Any = table.c.value + 1
+    if floor is not None:
+        increment = (func.greatest if uow.is_postgres else func.max)(increment, stmt.excluded.value)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={"value": increment})
     return int(_s(uow).execute(stmt.returning(table.c.value)).scalar_one())
 
 
@@ -42,27 +47,23 @@ def lock(uow: UnitOfWork, key: str) -> None:
 
 
 def allocate_nik(uow: UnitOfWork, *, region: str, birth_date: date, sex: str) -> str:
-    """The next free NIK for region + DDMMYY(+40): counter first, the registry's unique nik last."""
+    """The next free NIK for region + DDMMYY(+40), in one statement.
+
+    The counter row per 12-digit prefix serialises concurrent registrations; it never falls behind
+    the registry (a NIK imported by another channel is skipped, never reused). The unique index on
+    identity_resident.nik is the last guard.
+    """
     prefix = nik_rules.prefix_for(region, birth_date, sex)
-    key = f"nik:{prefix}"
-    exists = _s(uow).scalar(select(Counter.key).where(Counter.key == key))
-    start = 1
-    if exists is None:
-        # First NIK of this prefix through us: start after whatever the registry already holds.
-        highest = _s(uow).scalar(
-            select(func.max(Resident.nik)).where(
-                Resident.nik.like(f"{prefix}%"), func.length(Resident.nik) == 16
-            )
-        )
-        start = int(highest[12:]) + 1 if highest else 1
-    while True:
-        serial = next_value(uow, key, start=start)
-        if serial > 9999:
-            raise OverflowError(f"NIK serials exhausted for prefix {prefix[:6]}")
-        candidate = f"{prefix}{serial:04d}"
-        # A NIK written into the registry by another channel (an import) is skipped, never reused.
-        if _s(uow).scalar(select(Resident.id).where(Resident.nik == candidate)) is None:
-            return candidate
+    highest = (
+        select(func.coalesce(func.max(func.substr(Resident.nik, 13, 4)), "0000"))
+        .where(Resident.nik >= f"{prefix}0000", Resident.nik <= f"{prefix}9999")
+        .scalar_subquery()
+    )
+    after_registry = cast(highest, Integer) + 1
+    serial = next_value(uow, f"nik:{prefix}", start=after_registry, floor=after_registry)
+    if serial > 9999:
+        raise OverflowError(f"NIK serials exhausted for prefix {prefix[:6]}")
+    return f"{prefix}{serial:04d}"
 
 
 def akta_number(uow: UnitOfWork, *, template: str, kind: str, kabkota: str, on: date) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway import audit, events, outbox
 from gateway.auth import Principal
-from gateway.db import UnitOfWork, utcnow
+from gateway.db import UnitOfWork, new_id, utcnow
 from gateway.documents import service as documents
 from gateway.documents.models import Document
 from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -165,7 +165,10 @@ def _check_birth_report(
     today = _today()
     if (born_at is not None and born_at > utcnow() + CLOCK_SKEW) or birth_date > today:
         problems.append(Problem(422, "birth_in_future", "born_at", "The birth is in the future"))
-    mother = resident_by_nik(uow, report["mother_nik"])
+    father_nik = report.get("father_nik")
+    wanted = [n for n in (report["mother_nik"], father_nik) if n]
+    people = {r.nik: r for r in _s(uow).scalars(select(Resident).where(Resident.nik.in_(wanted)))}
+    mother = people.get(report["mother_nik"])
     if mother is None:
         problems.append(Problem(422, "mother_not_found", "mother_nik", "No resident with the mother's NIK"))
     else:
@@ -187,7 +190,6 @@ def _check_birth_report(
                     f"The mother would be {age} years old at the birth ({MOTHER_AGE[0]}-{MOTHER_AGE[1]} expected)",
                 )
             )
-    father_nik = report.get("father_nik")
     if father_nik and father_nik == report["mother_nik"]:
         problems.append(Problem(422, "father_is_mother", "father_nik", "The father's NIK is the mother's"))
     if problems:
@@ -199,7 +201,7 @@ def _check_birth_report(
         reasons.append("late_report")
     father = None
     if father_nik:
-        father = resident_by_nik(uow, father_nik)
+        father = people.get(father_nik)
         if father is None:
             reasons.append("father_not_found")
         elif father.sex != "L":
@@ -211,8 +213,13 @@ def _dedupe_key(mother_nik: str, birth_date: date, order: int) -> str:
     return f"{mother_nik}:{birth_date:%Y%m%d}:{order}"
 
 
-def _duplicate_reasons(uow: UnitOfWork, *, mother: Resident, birth_date: date, order: int) -> list[str]:
-    """409 for the same mother, day and order; a review for another birth of hers too close in time."""
+def _duplicate_reasons(
+    uow: UnitOfWork, *, mother: Resident, birth_date: date, order: int
+) -> tuple[list[str], int]:
+    """409 for the same mother, day and order; a review for another birth of hers too close in time.
+
+    Also returns the child's place among the mother's children in the registry ("anak ke-").
+    """
     low, high = (
         birth_date - timedelta(days=DUPLICATE_WINDOW_DAYS),
         birth_date + timedelta(days=DUPLICATE_WINDOW_DAYS),
@@ -237,12 +244,13 @@ def _duplicate_reasons(uow: UnitOfWork, *, mother: Resident, birth_date: date, o
     if any(row.birth_date != birth_date for row in births):
         reasons.append("possible_duplicate")
     ours = {row.child_resident_id for row in births if row.child_resident_id}
-    others = _s(uow).scalars(
-        select(Resident.id).where(Resident.mother_nik == mother.nik, Resident.birth_date.between(low, high))
+    children = list(
+        _s(uow).execute(select(Resident.id, Resident.birth_date).where(Resident.mother_nik == mother.nik))
     )
-    if "possible_duplicate" not in reasons and any(rid not in ours for rid in others):
+    close = [c.id for c in children if low <= c.birth_date <= high]
+    if "possible_duplicate" not in reasons and any(rid not in ours for rid in close):
         reasons.append("possible_duplicate")
-    return reasons
+    return reasons, len(children) + 1
 
 
 def report_birth(
@@ -253,8 +261,11 @@ def report_birth(
         facility = _require_facility_client(principal, "births:write")
         mother, father, reasons, birth_date = _check_birth_report(uow, facility=facility, report=report)
         order = report.get("multiple_birth_order") or 1
-        reasons += _duplicate_reasons(uow, mother=mother, birth_date=birth_date, order=order)
+        more_reasons, ordinal = _duplicate_reasons(uow, mother=mother, birth_date=birth_date, order=order)
+        reasons += more_reasons
+        # Added to the session only at the end: one INSERT of the finished row, not an INSERT + UPDATEs.
         birth = Birth(
+            id=new_id(),
             tracking_number=numbers.tracking_number("LT", _today()),
             state="notified",
             source=source,
@@ -278,26 +289,29 @@ def report_birth(
             review_reasons=reasons,
             document_ids=[],
         )
-        _s(uow).add(birth)
-        try:
-            _s(uow).flush()
-        except IntegrityError:
-            # A concurrent request reported the same birth first: point at it.
-            _s(uow).rollback()
-            existing = _s(uow).scalar(select(Birth.id).where(Birth.dedupe_key == birth.dedupe_key))
-            raise Conflict(
-                "This birth has already been reported",
-                reason="duplicate_birth",
-                extra={"existing_id": existing},
-            ) from None
         trail = [_move(uow, "birth", birth, "notified", principal, initial=True)]
         docs: list[Document] = []
         if reasons:
             trail.append(_move(uow, "birth", birth, "needs_review", principal, ", ".join(reasons)))
         else:
-            more, docs = _register_birth(uow, birth=birth, mother=mother, father=father, principal=principal)
+            more, docs = _register_birth(
+                uow, birth=birth, mother=mother, father=father, principal=principal, ordinal=ordinal
+            )
             trail += more
-        uow.commit()
+        _s(uow).add(birth)
+        try:
+            uow.commit()
+        except IntegrityError:
+            # A concurrent request reported the same birth first (the unique dedupe_key): point at it.
+            _s(uow).rollback()
+            existing = _s(uow).scalar(select(Birth.id).where(Birth.dedupe_key == birth.dedupe_key))
+            if existing is None:
+                raise
+            raise Conflict(
+                "This birth has already been reported",
+                reason="duplicate_birth",
+                extra={"existing_id": existing},
+            ) from None
         return birth_view(birth, trail, docs)
 
 
@@ -309,6 +323,7 @@ def _register_birth(
     father: Resident | None,
     principal: Principal | None,
     reason: str | None = None,
+    ordinal: int | None = None,
 ) -> tuple[list[Transition], list[Document]]:
     """One transaction: the newborn in the registry with a fresh NIK, the akta number, akta + KIA + KK."""
     session = _s(uow)
@@ -323,11 +338,11 @@ def _register_birth(
         and father.kk_number == mother.kk_number
         and father.family_relationship in HUSBAND
     )
-    ordinal = (
-        session.scalar(select(func.count()).select_from(Resident).where(Resident.mother_nik == mother.nik))
-        or 0
-    ) + 1
+    if ordinal is None:
+        count = select(func.count()).select_from(Resident).where(Resident.mother_nik == mother.nik)
+        ordinal = (session.scalar(count) or 0) + 1
     child = Resident(
+        id=new_id(),
         nik=nik,
         kk_number=mother.kk_number,
         full_name=birth.child_name or "",
@@ -346,7 +361,6 @@ def _register_birth(
         is_deceased=False,
     )
     session.add(child)
-    session.flush()
     birth.child_resident_id = child.id
     birth.child_nik = nik
     birth.parents_married = married
