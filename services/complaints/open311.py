@@ -19,6 +19,7 @@ Decisions worth knowing (also in the OpenAPI descriptions):
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
@@ -41,6 +42,8 @@ from gateway.workdays import JAKARTA
 from services.complaints import open311_schemas as s
 from services.complaints import service
 from services.complaints.models import OPEN_STATES, STATES, ComplaintCategory
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint(
     "open311",
@@ -180,6 +183,12 @@ def _http_error(err: HTTPException) -> Response:
     return error_response(code, None if messages else err.description, messages, headers)
 
 
+@blp.errorhandler(Exception)
+def _unexpected(err: Exception) -> Response:
+    log.exception("unhandled error on Open311")
+    return error_response(500, "Internal server error")
+
+
 def _unknown_path(_: str = "", **__: Any) -> Response:
     return error_response(404, "Unknown Open311 resource; see /open311/v2/discovery.json")
 
@@ -197,7 +206,7 @@ def token_for(number: str) -> str:
 
 
 def number_of_token(token: str) -> str | None:
-    number, _, mac = token.partition("-")
+    number, _, _mac = token.partition("-")
     if not number.isdigit() or not hmac.compare_digest(token_for(number), token):
         return None
     return number
