@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway import audit, notify, outbox
@@ -778,31 +778,37 @@ def queue(
             raise Forbidden("The queue is for officers", reason="role_not_allowed")
         state = state or "open"
         wanted = {"open": OPEN_STATES, "all": STATES}.get(state, (state,))
+        worked = [w for w in wanted if w not in ("submitted", "verified")]
         # These states are only ever reached through an assignment: no need to test assigned_at, so
         # the (opd_code, state, created_at) index answers both the page and its count.
-        assigned_only = set(wanted) - {"submitted", "verified"} <= set(ASSIGNED_STATES)
-        mine = Complaint.opd_code == actor.opd
-        if not assigned_only:
-            mine = and_(mine, Complaint.assigned_at.is_not(None))
-        conds = []
-        if actor.is_desk and not actor.is_admin:
-            conds.append(or_(Complaint.state == "submitted", and_(mine, Complaint.state.in_(wanted))))
-        elif not (actor.is_admin or actor.is_secretary):
-            worked = [w for w in wanted if w not in ("submitted", "verified")]
-            conds.append(and_(mine, Complaint.state.in_(worked)))
-        if state != "all":
-            conds.append(Complaint.state.in_(wanted))
+        mine = [Complaint.opd_code == actor.opd, Complaint.state.in_(worked)]
+        if not set(worked) <= set(ASSIGNED_STATES):
+            mine.append(Complaint.assigned_at.is_not(None))
+        # Disjoint branches, counted one by one (an OR defeats index-only counting).
+        if actor.is_admin or actor.is_secretary:
+            branches = [[Complaint.state.in_(wanted)] if state != "all" else []]
+        elif actor.is_desk:
+            branches = [mine]
+            if "submitted" in wanted:
+                branches.append([Complaint.state == "submitted"])
+        else:
+            branches = [mine]
+        filters = []
         if category:
-            conds.append(Complaint.category_code == normalize_code(category))
+            filters.append(Complaint.category_code == normalize_code(category))
         if overdue is not None:
-            conds.append(Complaint.overdue.is_(overdue))
+            filters.append(Complaint.overdue.is_(overdue))
         if kelurahan_code:
-            conds.append(Complaint.kelurahan_code == kelurahan_code)
-        total = _s(uow).scalar(select(func.count()).select_from(Complaint).where(*conds)) or 0
+            filters.append(Complaint.kelurahan_code == kelurahan_code)
+        total = sum(
+            _s(uow).scalar(select(func.count()).select_from(Complaint).where(*branch, *filters)) or 0
+            for branch in branches
+        )
+        where = or_(*(and_(true(), *branch) for branch in branches))
         rows = list(
             _s(uow).scalars(
                 select(Complaint)
-                .where(*conds)
+                .where(where, *filters)
                 .order_by(Complaint.created_at.desc(), Complaint.id)
                 .limit(limit)
                 .offset(offset)

@@ -224,3 +224,21 @@ def test_mine_is_paginated_and_for_citizens(client, citizen, staff, file_complai
     assert (
         client.get("/api/v1/complaints/mine", headers=staff("officer", "DLH")["headers"]).status_code == 403
     )
+
+
+def test_city_secretary_and_admin_see_every_opd_queue(client, citizen, staff, desk, file_complaint, act):
+    me = citizen()
+    road = file_complaint(me["headers"]).json["number"]
+    rubbish = file_complaint(me["headers"], category_code="sampah", attributes={}).json["number"]
+    act(road, desk["headers"], action="verify")
+    sekda = staff("officer", "SETDA", "city_secretary")
+    admin = staff("admin", None)
+    for who in (sekda, admin):
+        q = client.get("/api/v1/complaints/queue?state=all", headers=who["headers"])
+        assert sorted(c["number"] for c in q.json) == sorted([road, rubbish])
+        q = client.get("/api/v1/complaints/queue?state=assigned", headers=who["headers"]).json
+        assert [c["number"] for c in q] == [road]
+    # the desk: submitted ones plus its own OPD's; a count that adds up across both
+    q = client.get("/api/v1/complaints/queue", headers=desk["headers"])
+    assert [c["number"] for c in q.json] == [rubbish]
+    assert json.loads(q.headers["X-Pagination"])["total"] == 1
