@@ -144,12 +144,17 @@ def _relative(uow: UnitOfWork, me: Resident, nik: str | None, *, field: str) -> 
     return other
 
 
+def _tag(application_id: str, version: int) -> str:
+    return hashlib.sha256(f"{application_id}:{version}".encode()).hexdigest()[:24]
+
+
 def _etag(application: Application) -> str:
-    return hashlib.sha256(f"{application.id}:{application.version}".encode()).hexdigest()[:24]
+    return _tag(application.id, application.version)
 
 
 def etag_of(view: dict[str, Any]) -> str:
-    return hashlib.sha256(f"{view['id']}:{view['version']}".encode()).hexdigest()[:24]
+    """The entity tag of an application view (it changes with every step)."""
+    return _tag(view["id"], view["version"])
 
 
 def _check_if_match(application: Application, if_match: list[str] | None) -> None:
@@ -182,13 +187,13 @@ def _check_kk_change(
         code = spec["kelurahan_code"]
         if not (code.startswith(region + ".") and wilayah.is_kelurahan(code)):
             raise _invalid(
-                "kelurahan_code",
+                "kk_change.kelurahan_code",
                 f"Not a kelurahan of the city ({region}.xx.xxxx); moving away is a move_out",
                 "kelurahan_not_in_city",
             )
         new = (code, spec["address"].upper(), spec["rt"], spec["rw"])
         if new == (me.kelurahan_code, me.address.upper(), me.rt, me.rw):
-            raise _invalid("address", "This is already the family's address", "nothing_to_change")
+            raise _invalid("kk_change.address", "This is already the family's address", "nothing_to_change")
         details = {
             "change": change,
             "kelurahan_code": code,
@@ -215,24 +220,34 @@ def _check_kk_change(
     details = {"change": change, "resident_nik": subject.nik}
     if change == "occupation":
         if spec["occupation"] == (subject.occupation or "").upper():
-            raise _invalid("occupation", "The registry already holds this occupation", "nothing_to_change")
+            raise _invalid(
+                "kk_change.occupation", "The registry already holds this occupation", "nothing_to_change"
+            )
         details |= {"occupation": spec["occupation"], "previous": subject.occupation}
     elif change == "education":
         if spec["education"] == subject.education:
-            raise _invalid("education", "The registry already holds this education", "nothing_to_change")
+            raise _invalid(
+                "kk_change.education", "The registry already holds this education", "nothing_to_change"
+            )
         details |= {"education": spec["education"], "previous": subject.education}
     else:
         married_on = _as_date(spec["marriage_date"])
         assert married_on is not None
         if subject.marital_status in MARRIED:
             raise _invalid(
-                "resident_nik", "The registry already records this person as married", "already_married"
+                "kk_change.resident_nik",
+                "The registry already records this person as married",
+                "already_married",
             )
         if married_on > _today():
-            raise _invalid("marriage_date", "The marriage date is in the future", "marriage_in_future")
+            raise _invalid(
+                "kk_change.marriage_date", "The marriage date is in the future", "marriage_in_future"
+            )
         if married_on < subject.birth_date or _age_on(subject.birth_date, married_on) < 16:
             raise _invalid(
-                "marriage_date", "The person was too young at this marriage date", "implausible_marriage_date"
+                "kk_change.marriage_date",
+                "The person was too young at this marriage date",
+                "implausible_marriage_date",
             )
         details |= {
             "marital_status": MARRIED_RECORDED,
@@ -257,7 +272,7 @@ def _check_reprint(
     lost_on = _as_date(spec.get("lost_on"))
     if lost_on is not None:
         if lost_on > _today():
-            raise _invalid("lost_on", "The loss date is in the future", "lost_in_future")
+            raise _invalid("reprint.lost_on", "The loss date is in the future", "lost_in_future")
         details["lost_on"] = lost_on.isoformat()
     if document == "kk":
         if spec.get("resident_nik") and spec["resident_nik"] != me.nik:
