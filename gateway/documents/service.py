@@ -57,11 +57,14 @@ def issue(
     """
     session = _s(uow)
     series_key = series_key or f"{kind}:{number}"
-    previous_stmt = select(Document).where(Document.series_key == series_key, Document.status == "valid")
+    in_series = (Document.series_key == series_key, Document.status == "valid")
     if uow.is_postgres:
-        # Two issuers of the same series serialise here; the unique (series_key, version) catches the rest.
-        previous_stmt = previous_stmt.with_for_update()
-    previous = list(session.scalars(previous_stmt))
+        # Two issuers of one series queue here. The winner's new version is only visible to a fresh
+        # statement, hence the second select; the unique (series_key, version) catches a first-issue race.
+        session.execute(select(Document.id).where(*in_series).with_for_update())
+    previous = list(
+        session.scalars(select(Document).where(*in_series).execution_options(populate_existing=True))
+    )
     latest = session.scalar(select(func.max(Document.version)).where(Document.series_key == series_key))
     owners = list(dict.fromkeys(r for r in owner_resident_ids if r))
     if subject_resident_id and subject_resident_id not in owners:

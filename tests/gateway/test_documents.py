@@ -318,3 +318,31 @@ def test_worker_warm_up_loads_the_signer_once_for_every_job(app):
         assert first is local_signer(
             app.config["DOCUMENT_SIGNING_KEY_FILE"], app.config["DOCUMENT_SIGNING_CERT_FILE"]
         )
+
+
+def test_concurrent_new_versions_leave_exactly_one_valid(app, citizen):
+    import threading
+
+    head = citizen()
+    _issue(app, [head["resident"].id], series_key="kk:race")
+    barrier, errors = threading.Barrier(3), []
+
+    def reissue() -> None:
+        barrier.wait()
+        try:
+            _issue(app, [head["resident"].id], series_key="kk:race")
+        except Exception as exc:  # SQLite may refuse the loser's write; it would retry
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reissue) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context(), UnitOfWork() as uow:
+        series = [d for d in documents.for_residents(uow, [head["resident"].id]) if d.series_key == "kk:race"]
+    versions = sorted(d.version for d in series)
+    assert versions == list(range(1, 5 - len(errors)))
+    [valid] = [d for d in series if d.status == "valid"]
+    assert valid.version == versions[-1]
+    assert all(d.replaced_by_id for d in series if d is not valid)
