@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -120,8 +121,9 @@ def _post(client, hospital, payload, key=None):
     headers = {**hospital["headers"], "Idempotency-Key": key or secrets.token_hex(8)}
     return client.post(
         "/api/v1/adminduk/fhir/Bundle",
-        json=payload,
-        headers={**headers, "Content-Type": "application/fhir+json"},
+        data=json.dumps(payload),
+        content_type="application/fhir+json",
+        headers=headers,
     )
 
 
@@ -228,3 +230,23 @@ def test_fhir_auth_errors_are_operation_outcomes(client, machine_client, family)
         headers={**wrong["headers"], "Idempotency-Key": "y"},
     )
     assert r.status_code == 403
+
+
+def test_malformed_fhir_json_is_an_operation_outcome(client, hospital, count):
+    r = client.post(
+        "/api/v1/adminduk/fhir/Bundle",
+        data="{not json",
+        content_type="application/fhir+json",
+        headers={**hospital["headers"], "Idempotency-Key": "bad-json"},
+    )
+    assert 400 <= r.status_code < 500
+    assert r.headers["Content-Type"].startswith("application/fhir+json")
+    assert r.json["resourceType"] == "OperationOutcome" and r.json["issue"]
+    r = client.post(
+        "/api/v1/adminduk/fhir/Bundle",
+        data=json.dumps({"resourceType": "Patient"}),
+        content_type="application/fhir+json",
+        headers={**hospital["headers"], "Idempotency-Key": "not-a-bundle"},
+    )
+    assert r.status_code == 422 and r.json["issue"][0]["diagnostics"] == "Expected a FHIR Bundle"
+    assert count(Birth) == 0
