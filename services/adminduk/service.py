@@ -327,7 +327,6 @@ def _register_birth(
 ) -> tuple[list[Transition], list[Document]]:
     """One transaction: the newborn in the registry with a fresh NIK, the akta number, akta + KIA + KK."""
     session = _s(uow)
-    today = _today()
     region = wilayah.kecamatan_of_kelurahan(mother.kelurahan_code)
     nik = numbers.allocate_nik(uow, region=region, birth_date=birth.birth_date, sex=birth.sex)
     married = bool(
@@ -365,7 +364,6 @@ def _register_birth(
     birth.child_nik = nik
     birth.parents_married = married
     birth.child_ordinal = ordinal
-    birth.akta_number = numbers.birth_akta_number(uow, on=today)
     birth.registered_at = utcnow()
     trail = [_move(uow, "birth", birth, "registered", principal, reason)]
     docs = _issue_child_documents(
@@ -390,12 +388,19 @@ def _issue_child_documents(
     father: Resident | None,
     kk_reason: str,
 ) -> list[Document]:
-    """The akta, the KIA and the family's KK, as new versions (earlier ones become replaced)."""
+    """The akta, the KIA and the family's KK, as new versions (earlier ones become replaced).
+
+    A first registration takes its akta number here, after the KK: the day's akta counter is one row
+    for the whole city, so it is locked as late in the transaction as possible (locks are always
+    taken in the order NIK prefix → family KK → akta day, so concurrent registrations cannot deadlock).
+    """
     today = _today()
+    kk = family.issue_kk_version(uow, kk_number=child.kk_number, reason=kk_reason)
+    if birth.akta_number is None:
+        birth.akta_number = numbers.birth_akta_number(uow, on=today)
     akta = certificates.issue_akta_kelahiran(
         uow, birth=birth, child=child, mother=mother, father=father, on=today
     )
-    kk = family.issue_kk_version(uow, kk_number=child.kk_number, reason=kk_reason)
     head = next((row[1] for row in kk.fields if row[0] == "Nama Kepala Keluarga"), "-")
     kia = certificates.issue_kia(
         uow,
