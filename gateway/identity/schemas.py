@@ -184,6 +184,11 @@ class StaffUpdateSchema(Schema):
     position = fields.String(allow_none=True, validate=validate.Length(max=40))
     zones = fields.List(fields.String(validate=validate.Length(max=40)))
 
+    @validates("opd_code")
+    def _opd(self, value: str | None, **_: object) -> None:
+        if value is not None and not value.strip():
+            raise ValidationError("must not be blank (null removes the OPD)")
+
 
 class StaffSchema(Schema):
     id = fields.String()

@@ -77,6 +77,7 @@ def create_staff(
     position: str | None = None,
     zones: list[str] | None = None,
 ) -> Staff:
+    opd_code, position = opd_code or None, position or None  # "" means none, not an OPD named ""
     with uow:
         assert uow.session is not None
         if role == "officer" and not opd_code:
@@ -121,7 +122,7 @@ def update_staff(uow: UnitOfWork, *, staff_id: str, changes: dict[str, Any]) -> 
                 "Unknown OPD", reason="unknown_opd", errors={"json": {"opd_code": ["unknown"]}}
             )
         for key, value in changes.items():
-            setattr(staff, key, value)
+            setattr(staff, key, None if key in ("opd_code", "position") and value == "" else value)
         if staff.role == "officer" and not staff.opd_code:
             raise ValidationFailed("An officer must belong to an OPD", reason="opd_required")
         if changes.get("active") is False:

@@ -515,3 +515,30 @@ def test_openapi_documents_errors_and_auth(client):
     failed = spec["paths"]["/api/v1/admin/jobs/failed"]["get"]
     assert failed["security"] == [{"bearerAuth": []}]
     assert {"401", "403"} <= set(failed["responses"])
+
+
+def test_blank_opd_code_is_a_validation_error_not_a_server_error(client, staff):
+    """Found by schemathesis: PATCH with opd_code "" reached the foreign key and answered 500."""
+    admin = staff(role="admin")
+    body = {
+        "username": "loket.kosong",
+        "full_name": "P",
+        "role": "counter",
+        "password": PASSWORD,
+        "opd_code": "",
+    }
+    r = client.post("/api/v1/admin/staff", json=body, headers=admin["headers"])
+    assert "opd_code" in assert_error(r, 422, "validation_failed")["errors"]["json"]
+    officer = staff(role="officer", opd="DLH")["staff"]
+    url = f"/api/v1/admin/staff/{officer.id}"
+    r = client.patch(
+        url,
+        json={"active": False, "opd_code": "", "position": "", "role": "admin", "zones": []},
+        headers=admin["headers"],
+    )
+    assert "opd_code" in assert_error(r, 422, "validation_failed")["errors"]["json"]
+    r = client.patch(url, json={"opd_code": None, "position": "", "role": "admin"}, headers=admin["headers"])
+    assert r.status_code == 200, r.json
+    assert (r.json["role"], r.json["opd_code"], r.json["position"]) == ("admin", None, None)
+    r = client.patch(url, json={"role": "officer"}, headers=admin["headers"])
+    assert_error(r, 422, "opd_required")
