@@ -15,6 +15,7 @@ from gateway.documents.models import Document
 from gateway.identity.models import CitizenAccount, Resident
 from services.adminduk import family, wording
 from services.adminduk.models import Birth, Correction, Death, Transition
+from services.adminduk.service import parent_ids
 
 
 def _accounts(uow: UnitOfWork, resident_ids: list[str]) -> list[CitizenAccount]:
@@ -71,7 +72,7 @@ def _ensure_rendered(model: type[Birth] | type[Death], row_id: str) -> None:
 
 
 def _parents(birth: Birth) -> list[str]:
-    return [birth.mother_resident_id, *([birth.father_resident_id] if birth.father_resident_id else [])]
+    return parent_ids(birth)
 
 
 def _locked(uow: UnitOfWork, model: type[Birth] | type[Death], row_id: str) -> Birth | Death | None:

@@ -447,6 +447,12 @@ def birth_view(birth: Birth, transitions: list[Transition], docs: list[Document]
 # ---- births: reading, reviewing, naming -----------------------------------------------------------------
 
 
+def parent_ids(birth: Birth) -> list[str]:
+    """The child's parents in law: the mother, and the father only when the registry says married."""
+    father = [birth.father_resident_id] if birth.parents_married and birth.father_resident_id else []
+    return [birth.mother_resident_id, *father]
+
+
 def _visible_birth(uow: UnitOfWork, principal: Principal, birth_id: str) -> Birth:
     """The reporting facility, the parents (or the counter serving one) and Disdukcapil officers."""
     birth = _s(uow).get(Birth, birth_id)
@@ -474,7 +480,7 @@ def _visible_birth(uow: UnitOfWork, principal: Principal, birth_id: str) -> Birt
         return birth
     elif principal.is_citizen or principal.on_behalf_of:
         me = subject_resident_id(principal)
-        if me in (birth.mother_resident_id, birth.father_resident_id):
+        if me in parent_ids(birth):
             if principal.on_behalf_of:
                 audit.record(
                     uow, actor=principal, resident_id=me, action="read:birth", resource=f"birth:{birth.id}"
@@ -549,7 +555,7 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
         if uow.is_postgres:
             stmt = stmt.with_for_update()
         birth = _s(uow).scalar(stmt)
-        if birth is None or me not in (birth.mother_resident_id, birth.father_resident_id):
+        if birth is None or me not in parent_ids(birth):
             raise NotFound("Birth registration not found", reason="birth_not_found")
         if birth.state not in ("registered", "issued") or not birth.child_resident_id:
             raise Conflict("The birth is not registered yet", reason="birth_not_registered")

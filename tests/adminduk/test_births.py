@@ -126,11 +126,20 @@ def test_unmarried_parents_akta_names_the_mother_only(family, report_birth, make
     assert child.father_nik is None and child.kk_number == "1272010101990001"
 
 
-def test_father_on_another_kk_means_not_married(family, report_birth, make_resident):
+def test_father_on_another_kk_means_not_married_and_he_is_not_a_parent_in_law(
+    client, family, report_birth, citizen, run_jobs, sms_to
+):
     fam = family()
-    other = make_resident(full_name="PRIA LAIN", sex="L", kk_number="1272019999990001")
-    r = report_birth(birth_body(fam["mother"]["resident"].nik, other.nik))
+    other = citizen(full_name="PRIA LAIN", sex="L", kk_number="1272019999990001")
+    r = report_birth(birth_body(fam["mother"]["resident"].nik, other["resident"].nik))
     assert r.status_code == 201 and r.json["parents_married"] is False
+    url = f"/api/v1/adminduk/births/{r.json['id']}"
+    assert client.get(url, headers=other["headers"]).status_code == 404
+    assert client.get(url, headers=fam["mother"]["headers"]).status_code == 200
+    named = client.post(f"{url}/name", json={"name": "Yosua"}, headers=other["headers"])
+    assert named.status_code == 404
+    run_jobs()
+    assert sms_to(other["account"].phone) == [] and len(sms_to(fam["mother"]["account"].phone)) == 1
 
 
 def test_serials_follow_per_prefix_and_akta_serial_per_day(family, report_birth):
