@@ -835,7 +835,9 @@ def _visible_correction(uow: UnitOfWork, principal: Principal, correction_id: st
     raise NotFound("Correction not found", reason="correction_not_found")
 
 
-def correction_view(uow: UnitOfWork, correction: Correction) -> dict[str, Any]:
+def correction_view(
+    uow: UnitOfWork, correction: Correction, transitions: list[Transition] | None = None
+) -> dict[str, Any]:
     view = {
         c: getattr(correction, c)
         for c in (
@@ -856,7 +858,9 @@ def correction_view(uow: UnitOfWork, correction: Correction) -> dict[str, Any]:
             "decided_at",
         )
     }
-    view["transitions"] = transitions_of(uow, "correction", correction.id)
+    view["transitions"] = (
+        transitions if transitions is not None else transitions_of(uow, "correction", correction.id)
+    )
     return view
 
 
@@ -901,7 +905,14 @@ def list_corrections(
                 action="list:corrections",
                 resource=f"correction:{row.id}",
             )
-        views = [correction_view(uow, row) for row in rows]
+        by_subject: dict[str, list[Transition]] = {row.id: [] for row in rows}
+        if rows:  # one query for every row's history, not one per row
+            history = select(Transition).where(
+                Transition.subject_kind == "correction", Transition.subject_id.in_(list(by_subject))
+            )
+            for t in _s(uow).scalars(history.order_by(Transition.at, Transition.id)):
+                by_subject[t.subject_id].append(t)
+        views = [correction_view(uow, row, by_subject[row.id]) for row in rows]
         uow.commit()
         return views, total
 
