@@ -114,7 +114,6 @@ def kk_public(*, kk_number: str, members: Sequence[Resident]) -> dict[str, Any]:
     return {
         "nomor_kk": wording.masked(kk_number),
         "kepala_keluarga": wording.initials(head.full_name if head else None),
-        "jumlah_anggota": len(members),
     }
 
 

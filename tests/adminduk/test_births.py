@@ -101,11 +101,11 @@ def test_akta_kelahiran_wording_and_masked_public_data(family, report_birth, db)
     assert akta.public == {
         "nama": "M. R.",
         "nik": r.json["child_nik"][:4] + "********" + r.json["child_nik"][-4:],
-        "tanggal_lahir_tahun": fields["Tanggal Lahir"][-4:],
     }
     kk_id = next(d["id"] for d in r.json["documents"] if d["kind"] == "kk")
     kk = db(lambda s: s.get(Document, kk_id))
     assert kk.title == "KARTU KELUARGA"
+    assert kk.public == {"nomor_kk": fam["kk"][:4] + "********" + fam["kk"][-4:], "kepala_keluarga": "B. S."}
     assert kk.table["columns"][1:4] == ["NIK", "Nama Lengkap", "Jenis Kelamin"]
     assert [row[2] for row in kk.table["rows"]] == ["BUDI SIMANJUNTAK", "SITI SIREGAR", "MARIA ROSA"]
     assert [row[6] for row in kk.table["rows"]] == ["KEPALA KELUARGA", "ISTRI", "ANAK"]

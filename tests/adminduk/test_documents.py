@@ -79,9 +79,15 @@ def test_parent_names_the_child_and_new_versions_replace_the_old(
     new_akta = _by_kind(docs, "akta_kelahiran")
     assert len(old_akta) == 1 and len(new_akta) == 1 and new_akta[0]["number"] == old_akta[0]["number"]
     assert dict(db(lambda s: s.get(Document, new_akta[0]["id"])).fields)["Nama"] == "RUTH SIMANJUNTAK"
-    verify = client.get(old_akta[0]["verify_url"].split("8000", 1)[-1])
-    if verify.status_code == 200:  # the public verify page (gateway.documents) shows the replacement
-        assert verify.json["status"] == "replaced"
+    path = "/api/v1/verify/" + old_akta[0]["verify_url"].split("/api/v1/verify/", 1)[1]
+    verify = client.get(path)  # the public QR page: old version replaced, masked data only
+    assert verify.status_code == 200 and verify.json["status"] == "replaced"
+    assert verify.json["public"] == {
+        "nama": "B. N. S. S.",
+        "nik": child.nik[:4] + "********" + child.nik[-4:],
+    }
+    current = client.get("/api/v1/verify/" + new_akta[0]["verify_url"].split("/api/v1/verify/", 1)[1]).json
+    assert current["status"] == "valid" and current["public"]["nama"] == "R. S."
 
     twice = client.post(url, json={"name": "Nama Lain"}, headers=fam["mother"]["headers"])
     assert twice.status_code == 409 and twice.json["reason"] == "child_already_named"
