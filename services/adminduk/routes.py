@@ -95,6 +95,23 @@ class Births(MethodView):
         """Report a birth (hospital systems; Idempotency-Key required)"""
         return service.report_birth(UnitOfWork(), principal=current_principal(), report=data, source="json")
 
+    @blp.auth("client", "officer")
+    @blp.arguments(s.BirthListArgsSchema, location="query")
+    @blp.response(200, s.BirthSummarySchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Any]:
+        """Birth reports, newest first: a hospital's own (e.g. by its reference), or all (Disdukcapil)"""
+        items, total = service.list_births(
+            UnitOfWork(),
+            principal=current_principal(),
+            state=args.get("state"),
+            hospital_reference=args.get("hospital_reference"),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
 
 @blp.route("/adminduk/fhir/Bundle")
 class FhirBundle(MethodView):

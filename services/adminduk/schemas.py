@@ -90,6 +90,28 @@ class DocumentLinkSchema(Schema):
     verify_url = fields.String()
 
 
+class BirthListArgsSchema(Schema):
+    state = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["notified", "needs_review", "registered", "issued", "rejected"]),
+    )
+    hospital_reference = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+class BirthSummarySchema(Schema):
+    id = fields.String()
+    tracking_number = fields.String()
+    state = fields.String()
+    hospital_reference = fields.String()
+    facility_code = fields.String()
+    sex = fields.String()
+    birth_date = fields.Date()
+    multiple_birth_order = fields.Integer()
+    child_nik = fields.String(allow_none=True)
+    akta_number = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
 class BirthSchema(Schema):
     id = fields.String()
     tracking_number = fields.String()

@@ -489,6 +489,51 @@ def _visible_birth(uow: UnitOfWork, principal: Principal, birth_id: str) -> Birt
     raise NotFound("Birth registration not found", reason="birth_not_found")
 
 
+def list_births(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    state: str | None,
+    hospital_reference: str | None,
+    page: int,
+    page_size: int,
+) -> tuple[list[Birth], int]:
+    """A hospital client lists its own facility's reports; Disdukcapil officers list all (audited)."""
+    if principal.is_client:
+        if not principal.facility:
+            raise Forbidden("This client is not bound to a health facility", reason="client_without_facility")
+        where = [Birth.facility_code == principal.facility]
+    else:
+        require_disdukcapil_officer(principal)
+        where = []
+    if state:
+        where.append(Birth.state == state)
+    if hospital_reference:
+        where.append(Birth.hospital_reference == hospital_reference)
+    with uow:
+        total = _s(uow).scalar(select(func.count()).select_from(Birth).where(*where)) or 0
+        rows = list(
+            _s(uow).scalars(
+                select(Birth)
+                .where(*where)
+                .order_by(Birth.created_at.desc(), Birth.id)
+                .limit(page_size)
+                .offset((page - 1) * page_size)
+            )
+        )
+        if not principal.is_client:
+            for row in rows:
+                audit.record(
+                    uow,
+                    actor=principal,
+                    resident_id=row.mother_resident_id,
+                    action="list:births",
+                    resource=f"birth:{row.id}",
+                )
+        uow.commit()
+        return rows, total
+
+
 def get_birth(uow: UnitOfWork, *, principal: Principal, birth_id: str) -> dict[str, Any]:
     with uow:
         birth = _visible_birth(uow, principal, birth_id)

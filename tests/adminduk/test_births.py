@@ -370,3 +370,24 @@ def test_a_birth_is_seen_only_by_its_facility_parents_and_disdukcapil(
 
 def _born(days_ago: int) -> str:
     return (datetime.now(tz=now_wib().tzinfo) - timedelta(days=days_ago)).replace(microsecond=0).isoformat()
+
+
+def test_a_hospital_lists_only_its_own_reports_and_finds_one_by_reference(
+    client, family, report_birth, hospital, machine_client, officer, staff
+):
+    fam, fam2 = family(), family()
+    mine = report_birth(birth_body(fam["mother"]["resident"].nik, hospital_reference="RM-77"))
+    other_hospital = machine_client(scopes=("births:write",), facility="1272022")
+    theirs = report_birth(birth_body(fam2["mother"]["resident"].nik), headers=other_hospital["headers"])
+    assert theirs.status_code == 201
+    listed = client.get("/api/v1/adminduk/births", headers=hospital["headers"])
+    assert [b["id"] for b in listed.json] == [mine.json["id"]]
+    by_ref = client.get("/api/v1/adminduk/births?hospital_reference=RM-77", headers=hospital["headers"])
+    assert [b["child_nik"] for b in by_ref.json] == [mine.json["child_nik"]]
+    found = client.get("/api/v1/adminduk/births?hospital_reference=RM-77", headers=other_hospital["headers"])
+    assert found.json == []
+    everything = client.get("/api/v1/adminduk/births", headers=officer["headers"])
+    assert {b["id"] for b in everything.json} == {mine.json["id"], theirs.json["id"]}
+    assert (
+        client.get("/api/v1/adminduk/births", headers=staff("officer", "DLH")["headers"]).status_code == 403
+    )
