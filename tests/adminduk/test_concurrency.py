@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.adminduk.conftest import birth_body, new_kk, now_wib
 from tests.conftest import DATABASE_URL
@@ -74,3 +75,47 @@ def test_the_same_birth_reported_twice_at_once_is_registered_once(app, family, h
         results = sorted(pool.map(post, range(2)), key=lambda x: x[0])
     assert [status for status, _ in results] == [201, 409]
     assert results[1][1]["existing_id"] == results[0][1]["id"]
+
+
+@postgres_only
+def test_twins_reported_at_the_same_moment_both_land_on_the_kk(app, family, hospital, db):
+    from gateway.documents.models import Document
+
+    fam = family()
+    born_at = (now_wib() - timedelta(hours=1)).isoformat()
+    bodies = [
+        birth_body(
+            fam["mother"]["resident"].nik,
+            fam["father"]["resident"].nik,
+            born_at=born_at,
+            sex=sex,
+            multiple_birth_order=order,
+        )
+        for order, sex in ((1, "L"), (2, "P"))
+    ]
+    start = threading.Barrier(2)
+
+    def post(body: dict) -> tuple[int, dict]:
+        client = app.test_client()
+        start.wait()
+        r = client.post(
+            "/api/v1/adminduk/births",
+            json=body,
+            headers={**hospital["headers"], "Idempotency-Key": secrets.token_hex(8)},
+        )
+        return r.status_code, r.json
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(post, bodies))
+    assert [status for status, _ in results] == [201, 201], results
+    kk_ids = [next(d["id"] for d in body["documents"] if d["kind"] == "kk") for _, body in results]
+    versions = sorted(
+        db(
+            lambda s: [
+                (d.version, len(d.table["rows"]), d.status)
+                for d in s.scalars(select(Document).where(Document.id.in_(kk_ids)))
+            ]
+        )
+    )
+    assert versions[-1][1] == 4 and versions[-1][2] == "valid"  # the newest KK lists both twins
+    assert versions[0][2] == "replaced"
