@@ -12,7 +12,7 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from redis import Redis
 
-from gateway import health, idempotency, logs, workdays  # noqa: F401 - workdays: its table
+from gateway import audit, health, idempotency, logs, workdays  # noqa: F401 - workdays: its table
 from gateway.auth import KeyRing, decode_access_token
 from gateway.config import Config
 from gateway.db import Database
@@ -20,6 +20,7 @@ from gateway.errors import Unauthorized, register_error_handlers
 from gateway.extensions import Api, limiter
 
 log = logging.getLogger(__name__)
+TOKEN_PATH = "/api/v1/auth/token"
 
 API_SPEC = {
     "API_TITLE": "Pematang Siantar citizen super-app API",
@@ -103,9 +104,12 @@ def _register_request_hooks(app: Flask) -> None:
     def _authenticate() -> Response | None:
         """Resolve the caller once per request; views then only check roles."""
         g.principal = None
+        audit.start_request()
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, token = header.partition(" ")
+            if scheme.lower() == "basic" and request.path == TOKEN_PATH:
+                return idempotency.before_request()  # RFC 6749 §2.3.1 client authentication
             if scheme.lower() != "bearer" or not token:
                 raise Unauthorized("Authorization must be 'Bearer <token>'", reason="invalid_token")
             from gateway.identity import service as identity
@@ -124,7 +128,15 @@ def _register_request_hooks(app: Flask) -> None:
     def _echo_request_id(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         principal = g.get("principal")
-        if principal is not None and principal.on_behalf_of and response.status_code < 500:
+        if response.status_code != 429:
+            response.headers.pop("Retry-After", None)  # the limiter adds it to every response
+        if (
+            principal is not None
+            and principal.on_behalf_of
+            and response.status_code < 500
+            and not audit.recorded_for(principal.on_behalf_of)
+        ):
+            # Every request made for a citizen at the counter is in her access log, once.
             from gateway.identity import service as identity
 
             identity.audit_on_behalf(principal, f"{request.method} {request.url_rule or request.path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import String, select
@@ -9,6 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.auth import Principal
 from gateway.db import Base, UnitOfWork, id_column, utcnow
+
+
+# Residents whose access was already recorded in this request (so the gateway's generic
+# on-behalf audit row is not written a second time). Reset at the start of each request.
+_recorded: ContextVar[frozenset[str]] = ContextVar("audit_recorded", default=frozenset())
+
+
+def start_request() -> None:
+    _recorded.set(frozenset())
+
+
+def recorded_for(resident_id: str) -> bool:
+    return resident_id in _recorded.get()
 
 
 class AccessLog(Base):
@@ -42,6 +56,7 @@ def record(
     if actor.is_citizen and actor.resident_id == resident_id:
         return
     assert uow.session is not None
+    _recorded.set(_recorded.get() | {resident_id})
     uow.session.add(
         AccessLog(
             resident_id=resident_id,

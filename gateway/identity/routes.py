@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from flask.views import MethodView
 
 from gateway import notify
 from gateway.auth import current_principal, keyring
 from gateway.db import UnitOfWork
+from gateway.errors import Unauthorized
 from gateway.extensions import Api, Blueprint, limiter
 from gateway.identity import schemas as s
 from gateway.identity import service
@@ -120,12 +121,16 @@ class ClientToken(MethodView):
     @auth_blp.arguments(s.ClientCredentialsSchema, location="form")
     @auth_blp.response(200, s.TokenSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """OAuth2 client credentials grant (RFC 6749 §4.4) for machine clients"""
+        """OAuth2 client credentials grant (RFC 6749 §4.4): credentials in the form body or HTTP Basic"""
+        basic = (
+            request.authorization if request.authorization and request.authorization.type == "basic" else None
+        )
+        client_id = data.get("client_id") or (basic.username if basic else None)
+        client_secret = data.get("client_secret") or (basic.password if basic else None)
+        if not client_id or not client_secret:
+            raise Unauthorized("Client credentials missing", reason="invalid_client")
         return service.client_token(
-            UnitOfWork(),
-            client_id=data["client_id"],
-            client_secret=data["client_secret"],
-            scope=data.get("scope"),
+            UnitOfWork(), client_id=client_id, client_secret=client_secret, scope=data.get("scope")
         )
 
 
@@ -176,6 +181,14 @@ def jwks() -> Any:
     response = jsonify(keyring().jwks())
     response.cache_control.max_age = 300
     response.cache_control.public = True
+    return response
+
+
+@auth_blp.after_request
+def _no_store(response: Response) -> Response:
+    """Token responses must not be cached (RFC 6749 §5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     return response
 
 

@@ -104,8 +104,11 @@ class ClientCredentialsSchema(Schema):
     """RFC 6749 §4.4 form body."""
 
     grant_type = fields.String(required=True, validate=validate.Equal("client_credentials"))
-    client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    client_secret = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    client_id = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "or HTTP Basic authentication (RFC 6749 §2.3.1)"},
+    )
+    client_secret = fields.String(load_only=True, validate=validate.Length(min=1, max=200))
     scope = fields.String(validate=validate.Length(max=500))
 
 

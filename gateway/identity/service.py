@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from gateway import audit, notify
 from gateway import queue as q
 from gateway.auth import Principal, issue_access_token
-from gateway.db import UnitOfWork, get_database, utcnow
+from gateway.db import UnitOfWork, get_database, new_id, utcnow
 from gateway.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from gateway.identity import nik as nik_rules
 from gateway.identity import phones
@@ -140,7 +140,7 @@ def start_password_reset(uow: UnitOfWork, *, login: str) -> str:
     with uow:
         account = _citizen_by_login(uow, login)
         if account is None or account.status != "active":
-            return secrets.token_hex(16)
+            return new_id()  # looks like a real challenge id: no account enumeration
         challenge = _new_otp(uow, purpose="reset", resident=account.resident, phone=account.phone)
         uow.commit()
         return challenge.id

@@ -329,3 +329,36 @@ def test_key_rotation_old_tokens_stay_valid_until_expiry(app, citizen, tmp_path)
     old_client = app.test_client()
     r = old_client.get("/api/v1/me", headers={"Authorization": f"Bearer {fresh['access_token']}"})
     assert r.status_code == 401
+
+
+def test_token_endpoint_accepts_http_basic_and_is_not_cached(client, machine_client):
+    mc = machine_client(scopes=("births:write",))
+    r = client.post(
+        "/api/v1/auth/token", data={"grant_type": "client_credentials"}, auth=(mc["client_id"], mc["secret"])
+    )
+    assert r.status_code == 200 and r.json["scope"] == "births:write"
+    assert r.headers["Cache-Control"] == "no-store" and "Retry-After" not in r.headers
+    r = client.post(
+        "/api/v1/auth/token", data={"grant_type": "client_credentials"}, auth=(mc["client_id"], "x")
+    )
+    assert r.status_code == 401 and r.json["reason"] == "invalid_client"
+    r = client.post("/api/v1/auth/token", data={"grant_type": "client_credentials"})
+    assert r.status_code == 401 and r.json["reason"] == "invalid_client"
+
+
+def test_counter_access_is_logged_once_per_request(client, citizen, staff):
+    mom = citizen()
+    counter = staff(role="counter")
+    headers = {**counter["headers"], "X-On-Behalf-Of": mom["resident"].nik, "X-On-Behalf-Reason": "loket 3"}
+    client.get("/api/v1/me", headers=headers)
+    log = client.get("/api/v1/me/access-log", headers=mom["headers"]).json
+    assert [entry["action"] for entry in log] == ["read:profile"]
+
+
+def test_password_reset_answer_looks_the_same_for_unknown_accounts(client, citizen):
+    import uuid
+
+    citizen(phone="+6281299990005")
+    known = client.post("/api/v1/auth/password-reset", json={"login": "081299990005"}).json["id"]
+    unknown = client.post("/api/v1/auth/password-reset", json={"login": "081299990098"}).json["id"]
+    assert uuid.UUID(known).version == uuid.UUID(unknown).version == 4
