@@ -133,7 +133,11 @@ class Complaint(Base):
     overdue_since: Mapped[datetime | None] = mapped_column()
     supporters: Mapped[int] = mapped_column(Integer, default=0)  # "me too" followers
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)  # reminders/escalations per round
-    version: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every change: the ETag
+    # Optimistic locking: every UPDATE checks and bumps it (StaleDataError if someone else won);
+    # it is also what the ETag of a complaint is made of.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_open(self) -> bool:

@@ -23,11 +23,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from gateway import audit, notify, outbox
 from gateway.auth import Principal
-from gateway.db import UnitOfWork, utcnow
+from gateway.db import UnitOfWork, new_id, utcnow
 from gateway.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from gateway.identity import nik as nik_rules
 from gateway.identity import wilayah
@@ -511,6 +513,15 @@ def _event(
     actor_kind: str | None = None,
 ) -> ComplaintEvent:
     """Record one history row; public status changes also notify the reporter and followers."""
+    # History rows are numbered per complaint, so writers of one complaint take turns: the row lock
+    # (PostgreSQL) or the database write lock (SQLite, via a no-op UPDATE) comes before the last
+    # number is read.
+    table = Complaint.__table__
+    if uow.is_postgres:
+        _s(uow).execute(select(table.c.id).where(table.c.id == complaint.id).with_for_update())
+    else:
+        noop = table.update().where(table.c.id == complaint.id).values(updated_at=table.c.updated_at)
+        _s(uow).execute(noop)
     last = select(func.max(ComplaintEvent.seq)).where(ComplaintEvent.complaint_id == complaint.id)
     seq = (_s(uow).scalar(last) or 0) + 1
     event = ComplaintEvent(
@@ -537,8 +548,8 @@ def _event(
 
 
 def _touch(c: Complaint, now: datetime) -> None:
+    """Mark a change; the UPDATE bumps `version` (the mapper's version_id_col) and checks the old one."""
     c.updated_at = now
-    c.version = (c.version or 0) + 1
 
 
 # ---- reading ------------------------------------------------------------------------------------------
@@ -972,21 +983,28 @@ def act(
                 "The complaint was changed by someone else; reload it", reason="etag_mismatch"
             )
         handler = _ACTIONS[action]
-        handler(
-            uow,
-            c,
-            actor,
-            now=now,
-            note=(note or "").strip() or None,
-            public=public,
-            opd_code=opd_code,
-            outcome=outcome,
-            reason=(reason or "").strip() or None,
-            rejection_reason=rejection_reason,
-            responsible_party=(responsible_party or "").strip() or None,
-            duplicate_of=duplicate_of,
-        )
-        _touch(c, now)
+        try:
+            handler(
+                uow,
+                c,
+                actor,
+                now=now,
+                note=(note or "").strip() or None,
+                public=public,
+                opd_code=opd_code,
+                outcome=outcome,
+                reason=(reason or "").strip() or None,
+                rejection_reason=rejection_reason,
+                responsible_party=(responsible_party or "").strip() or None,
+                duplicate_of=duplicate_of,
+            )
+            _touch(c, now)
+            uow.flush()
+        except StaleDataError as exc:
+            # Another officer's change committed between our read and our write (same ETag).
+            raise PreconditionFailed(
+                "The complaint was changed by someone else; reload it", reason="etag_mismatch"
+            ) from exc
         data = view(uow, c, level="staff", actor=actor)
         uow.commit()
         return data
@@ -1396,6 +1414,15 @@ def rate(
         return rating
 
 
+def _insert_once(uow: UnitOfWork, model: type, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING: True if the row was new. No savepoint needed, so the
+    transaction stays whole (on SQLite a savepoint that opens the transaction commits on release)."""
+    dialect_insert = postgresql.insert if uow.is_postgres else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = dialect_insert(table).values(id=new_id(), **values).on_conflict_do_nothing().returning(table.c.id)
+    return _s(uow).execute(stmt).first() is not None
+
+
 def _follow(
     uow: UnitOfWork, c: Complaint, *, resident_id: str | None, phone: str | None, now: datetime
 ) -> bool:
@@ -1407,12 +1434,8 @@ def _follow(
         return False
     if phone and not resident_id and phone == c.reporter_phone:
         return False
-    try:
-        with _s(uow).begin_nested():
-            _s(uow).add(
-                ComplaintFollower(complaint_id=c.id, resident_id=resident_id, phone=phone, created_at=now)
-            )
-    except IntegrityError:
+    values = {"complaint_id": c.id, "resident_id": resident_id, "phone": phone, "created_at": now}
+    if not _insert_once(uow, ComplaintFollower, values):
         return False
     _s(uow).execute(update(Complaint).where(Complaint.id == c.id).values(supporters=Complaint.supporters + 1))
     _s(uow).refresh(c)
@@ -1468,12 +1491,7 @@ def _mark(uow: UnitOfWork, c: Complaint, step: str, now: datetime) -> bool:
     )
     if exists:
         return False
-    try:
-        with _s(uow).begin_nested():
-            _s(uow).add(ComplaintSweepMark(complaint_id=c.id, step=step, created_at=now))
-    except IntegrityError:
-        return False
-    return True
+    return _insert_once(uow, ComplaintSweepMark, {"complaint_id": c.id, "step": step, "created_at": now})
 
 
 def _notice(
@@ -1797,11 +1815,11 @@ def handle_inbound(
             received_at=received_at,
             created_at=now,
         )
+        _s(uow).add(record)
         try:
-            with _s(uow).begin_nested():
-                _s(uow).add(record)
+            _s(uow).flush()  # the first write: a concurrent copy of this message waits here, then fails
         except IntegrityError:
-            uow.session.rollback()  # type: ignore[union-attr]
+            _s(uow).rollback()
             existing = _s(uow).scalar(
                 select(InboundMessage).where(InboundMessage.provider_message_id == message_id)
             )

@@ -155,3 +155,26 @@ def test_sms_from_a_registered_citizen_shows_in_their_app(client, citizen, send_
     assert [c["number"] for c in client.get("/api/v1/complaints/mine", headers=me["headers"]).json] == [
         number
     ]
+
+
+def test_simultaneous_messages_about_one_complaint_are_all_recorded(app, client, send_sms):
+    import threading
+
+    number = send_sms("Lampu jalan mati di Jl. Merdeka", sender="+6281370001111").json["number"]
+    results: list[int] = []
+
+    def text(i: int) -> None:
+        results.append(
+            send_sms(f"{number} juga mati di rumah {i}", sender=f"+62813700020{i:02d}").status_code
+        )
+
+    threads = [threading.Thread(target=text, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200] * 8
+    view = client.get(f"/api/v1/complaints/{number}").json
+    assert view["supporters"] == 8
+    notes = [h for h in view["history"] if h["kind"] == "note"]
+    assert len(notes) == 8

@@ -305,3 +305,30 @@ def test_call_centre_caller_with_an_account_is_linked_and_audited(
         assert uow.session.get(CitizenAccount, caller["account"].id) is not None
     log = client.get("/api/v1/me/access-log", headers=caller["headers"]).json
     assert any(row["action"] == "file:complaint" for row in log)
+
+
+def test_simultaneous_updates_with_one_etag_let_exactly_one_through(
+    app, client, citizen, desk, file_complaint
+):
+    import threading
+
+    number = file_complaint(citizen()["headers"]).json["number"]
+    etag = client.get(f"/api/v1/complaints/{number}", headers=desk["headers"]).headers["ETag"]
+    codes: list[int] = []
+
+    def patch(i: int) -> None:
+        r = app.test_client().patch(
+            f"/api/v1/complaints/{number}",
+            json={"action": "note", "note": f"catatan {i}", "public": False},
+            headers={**desk["headers"], "If-Match": etag},
+        )
+        codes.append(r.status_code)
+
+    threads = [threading.Thread(target=patch, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200] + [412] * 5
+    history = client.get(f"/api/v1/complaints/{number}", headers=desk["headers"]).json["history"]
+    assert len([h for h in history if h["kind"] == "note"]) == 1
