@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gateway.auth import Principal
 from gateway.db import Base, UnitOfWork, id_column, utcnow
 
-
 # Residents whose access was already recorded in this request (so the gateway's generic
 # on-behalf audit row is not written a second time). Reset at the start of each request.
 _recorded: ContextVar[frozenset[str]] = ContextVar("audit_recorded", default=frozenset())
