@@ -542,3 +542,39 @@ def test_blank_opd_code_is_a_validation_error_not_a_server_error(client, staff):
     assert (r.json["role"], r.json["opd_code"], r.json["position"]) == ("admin", None, None)
     r = client.patch(url, json={"role": "officer"}, headers=admin["headers"])
     assert_error(r, 422, "opd_required")
+
+
+def test_pagination_bounds_the_page_number_and_documents_it(app):
+    """Found by schemathesis: page=10**26 reached OFFSET and answered 500."""
+    import marshmallow as ma
+    from flask.views import MethodView
+
+    from gateway.extensions import Blueprint, Schema
+
+    class NumberSchema(Schema):
+        n = ma.fields.Integer()
+
+    blp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
+
+    @blp.route("")
+    class Numbers(MethodView):
+        @blp.public
+        @blp.response(200, NumberSchema(many=True))
+        @blp.paginate()
+        def get(self, pagination_parameters):
+            """Numbers, paginated"""
+            pagination_parameters.item_count = 1000
+            first = pagination_parameters.first_item
+            return [{"n": first + i} for i in range(pagination_parameters.page_size)]
+
+    with other_app(app) as numbers_app:
+        numbers_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].register_blueprint(blp)
+        client = numbers_app.test_client()
+        r = client.get("/api/v1/numbers?page=3&page_size=10")
+        assert r.status_code == 200 and r.json[0] == {"n": 20}
+        assert client.get(f"/api/v1/numbers?page={Blueprint.MAX_PAGE}").status_code == 200
+        r = client.get("/api/v1/numbers?page=396266484864744219228504064&page_size=17")
+        assert "page" in assert_error(r, 422, "validation_failed")["errors"]["query"]
+        spec = client.get("/api/v1/openapi.json").json
+        [page] = [p for p in spec["paths"]["/api/v1/numbers"]["get"]["parameters"] if p["name"] == "page"]
+        assert page["schema"]["maximum"] == Blueprint.MAX_PAGE
