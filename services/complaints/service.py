@@ -547,6 +547,14 @@ def _event(
     return event
 
 
+def _save(uow: UnitOfWork) -> None:
+    """Flush, turning a lost optimistic-lock race into a 409 the client can retry."""
+    try:
+        uow.flush()
+    except StaleDataError as exc:
+        raise Conflict("The complaint changed meanwhile; try again", reason="concurrent_update") from exc
+
+
 def _touch(c: Complaint, now: datetime) -> None:
     """Mark a change; the UPDATE bumps `version` (the mapper's version_id_col) and checks the old one."""
     c.updated_at = now
@@ -1349,6 +1357,7 @@ def confirm(
         c.closed_at = now
         _transition(uow, c, actor, "closed", now=now, note="Dikonfirmasi oleh pelapor")
         _touch(c, now)
+        _save(uow)
         data = view(uow, c, level="reporter")
         uow.commit()
         return data
@@ -1368,6 +1377,7 @@ def reopen(
         c, actor = _reporter_complaint(uow, principal, number, lock=True)
         _reopen(uow, c, actor, now=now, note=(note or "").strip() or "Dibuka kembali oleh pelapor")
         _touch(c, now)
+        _save(uow)
         data = view(uow, c, level="reporter")
         uow.commit()
         return data
@@ -1407,6 +1417,7 @@ def rate(
             c.closed_at = now
             _transition(uow, c, actor, "closed", now=now, note="Dikonfirmasi oleh pelapor")
         _touch(c, now)
+        _save(uow)
         try:
             uow.commit()
         except IntegrityError as exc:
@@ -1564,6 +1575,8 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
             .order_by(Complaint.created_at)
             .limit(batch)
         )
+        if uow.is_postgres:
+            stmt = stmt.with_for_update(skip_locked=True)  # one being edited right now waits for the next run
         for c in list(_s(uow).scalars(stmt)):
             if c.state == "submitted":
                 phase, due, opd = "verify", c.verify_due_at, DESK_OPD
@@ -1633,6 +1646,8 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
             .order_by(Complaint.resolved_at)
             .limit(batch)
         )
+        if uow.is_postgres:
+            resolved = resolved.with_for_update(skip_locked=True)
         for c in list(_s(uow).scalars(resolved)):
             assert c.resolved_at is not None
             if now >= calendar.deadline(c.resolved_at, AUTO_CLOSE_WORKDAYS):
