@@ -58,6 +58,9 @@ class Config:
     AKTA_NUMBER_TEMPLATE: str = field(
         default_factory=lambda: _env("AKTA_NUMBER_TEMPLATE", "{kabkota}-LT-{ddmmyyyy}-{serial:04d}")
     )
+    AKTA_KEMATIAN_NUMBER_TEMPLATE: str = field(
+        default_factory=lambda: _env("AKTA_KEMATIAN_NUMBER_TEMPLATE", "{kabkota}-KM-{ddmmyyyy}-{serial:04d}")
+    )
     # The city's document-signing key and certificate (PAdES); a self-signed pair is generated if absent.
     DOCUMENT_SIGNING_KEY_FILE: str = field(
         default_factory=lambda: _env(
