@@ -69,10 +69,14 @@ def allocate_nik(uow: UnitOfWork, *, region: str, birth_date: date, sex: str) ->
 def akta_number(uow: UnitOfWork, *, template: str, kind: str, kabkota: str, on: date) -> str:
     """An akta number from the configured template; serial per kab/kota, kind and day."""
     serial = next_value(uow, f"akta:{kind}:{kabkota}:{on:%Y%m%d}")
+    # Placeholders: {kabkota} {ddmmyyyy} {yyyymmdd} {yyyy} {mm} {dd} {serial} (format specs allowed).
     return template.format(
         kabkota=kabkota,
         ddmmyyyy=f"{on:%d%m%Y}",
+        yyyymmdd=f"{on:%Y%m%d}",
         yyyy=f"{on:%Y}",
+        mm=f"{on:%m}",
+        dd=f"{on:%d}",
         serial=serial,
     )
 
@@ -83,9 +87,7 @@ def birth_akta_number(uow: UnitOfWork, *, on: date) -> str:
 
 
 def death_akta_number(uow: UnitOfWork, *, on: date) -> str:
-    template = (
-        current_app.config.get("AKTA_KEMATIAN_NUMBER_TEMPLATE") or "{kabkota}-KM-{ddmmyyyy}-{serial:04d}"
-    )
+    template = current_app.config["AKTA_KEMATIAN_NUMBER_TEMPLATE"]
     return akta_number(uow, template=template, kind="KM", kabkota=kabkota_code(), on=on)
 
 

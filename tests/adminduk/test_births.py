@@ -391,3 +391,15 @@ def test_a_hospital_lists_only_its_own_reports_and_finds_one_by_reference(
     assert (
         client.get("/api/v1/adminduk/births", headers=staff("officer", "DLH")["headers"]).status_code == 403
     )
+
+
+def test_akta_number_follows_the_configured_template(app, family, report_birth):
+    fam = family()
+    saved = app.config["AKTA_NUMBER_TEMPLATE"]
+    app.config["AKTA_NUMBER_TEMPLATE"] = "AL.{kabkota}/{yyyy}/{mm}/{serial:05d}"
+    try:
+        r = report_birth(birth_body(fam["mother"]["resident"].nik))
+    finally:
+        app.config["AKTA_NUMBER_TEMPLATE"] = saved
+    assert r.status_code == 201
+    assert r.json["akta_number"] == f"AL.1272/{_today():%Y}/{_today():%m}/00001"
