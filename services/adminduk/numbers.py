@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import date
 from typing import Any
@@ -67,18 +68,25 @@ def allocate_nik(uow: UnitOfWork, *, region: str, birth_date: date, sex: str) ->
 
 
 def akta_number(uow: UnitOfWork, *, template: str, kind: str, kabkota: str, on: date) -> str:
-    """An akta number from the configured template; serial per kab/kota, kind and day."""
-    serial = next_value(uow, f"akta:{kind}:{kabkota}:{on:%Y%m%d}")
-    # Placeholders: {kabkota} {ddmmyyyy} {yyyymmdd} {yyyy} {mm} {dd} {serial} (format specs allowed).
-    return template.format(
-        kabkota=kabkota,
-        ddmmyyyy=f"{on:%d%m%Y}",
-        yyyymmdd=f"{on:%Y%m%d}",
-        yyyy=f"{on:%Y}",
-        mm=f"{on:%m}",
-        dd=f"{on:%d}",
-        serial=serial,
-    )
+    """An akta number from the configured template.
+
+    Placeholders: {kabkota} {ddmmyyyy} {yyyymmdd} {yyyy} {mm} {dd} {serial} (format specs allowed).
+    The serial counts per everything else the number shows — per kab/kota and day with the default
+    template, per year with a template that shows only the year — so numbers never repeat.
+    """
+    values = {
+        "kabkota": kabkota,
+        "ddmmyyyy": f"{on:%d%m%Y}",
+        "yyyymmdd": f"{on:%Y%m%d}",
+        "yyyy": f"{on:%Y}",
+        "mm": f"{on:%m}",
+        "dd": f"{on:%d}",
+    }
+    scope = template.format(**values, serial=0)
+    if len(scope) > 40:
+        scope = hashlib.sha256(scope.encode()).hexdigest()[:40]
+    serial = next_value(uow, f"akta:{kind}:{scope}")
+    return template.format(**values, serial=serial)
 
 
 def birth_akta_number(uow: UnitOfWork, *, on: date) -> str:
