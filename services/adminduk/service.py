@@ -30,6 +30,7 @@ MOTHER_AGE = (10, 60)
 # Two births of one mother closer than this (and not on the same day, as twins are) are suspicious.
 DUPLICATE_WINDOW_DAYS = 240
 CLOCK_SKEW = timedelta(minutes=5)
+POSTHUMOUS_DAYS = 300  # a child born this long after the father's death is still his
 MARRIED = {"KAWIN", "KAWIN TERCATAT"}
 HUSBAND = {"KEPALA KELUARGA", "SUAMI"}
 JOBS = "services.adminduk.jobs"
@@ -199,6 +200,8 @@ def _check_birth_report(
     reasons: list[str] = []
     if (today - birth_date).days > LATE_REPORT_DAYS:
         reasons.append("late_report")
+    if mother.moved_out_at is not None:
+        reasons.append("mother_moved_out")
     father = None
     if father_nik:
         father = people.get(father_nik)
@@ -206,6 +209,8 @@ def _check_birth_report(
             reasons.append("father_not_found")
         elif father.sex != "L":
             reasons.append("father_not_male")
+        elif father.deceased_at is not None and (birth_date - father.deceased_at).days > POSTHUMOUS_DAYS:
+            reasons.append("father_deceased")
     return mother, father, reasons, birth_date
 
 
@@ -332,7 +337,6 @@ def _register_birth(
     married = bool(
         father is not None
         and father.sex == "L"
-        and not father.is_deceased
         and mother.marital_status in MARRIED
         and father.kk_number == mother.kk_number
         and father.family_relationship in HUSBAND

@@ -116,3 +116,15 @@ def test_review_queue_is_for_disdukcapil_officers_and_paginated(
         f"/api/v1/adminduk/births/{some}/approve", json={"reason": "oke"}, headers=putr["headers"]
     )
     assert r.status_code == 403 and r.json["reason"] == "opd_not_allowed"
+
+
+def test_father_dead_long_before_or_mother_moved_out_needs_review(family, report_birth, make_resident, db):
+    from datetime import date
+
+    fam = family()
+    ghost = make_resident(sex="L", is_deceased=True, deceased_at=date(2020, 1, 1), kk_number=fam["kk"])
+    r = report_birth(birth_body(fam["mother"]["resident"].nik, ghost.nik))
+    assert r.json["state"] == "needs_review" and r.json["review_reasons"] == ["father_deceased"]
+    moved = family(moved_out_at=date(2025, 1, 1))
+    r = report_birth(birth_body(moved["mother"]["resident"].nik))
+    assert r.json["state"] == "needs_review" and r.json["review_reasons"] == ["mother_moved_out"]
