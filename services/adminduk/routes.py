@@ -117,7 +117,7 @@ class Births(MethodView):
 class FhirBundle(MethodView):
     @fhir_errors
     @blp.auth("client", scopes=("births:write",))
-    @blp.arguments(s.FhirBundleSchema)
+    @blp.arguments(s.FhirBundleSchema, content_type="application/fhir+json")
     @blp.response(201, s.BirthSchema)
     @blp.alt_response(
         422, description="A FHIR OperationOutcome listing every problem (application/fhir+json)"
