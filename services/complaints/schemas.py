@@ -6,12 +6,35 @@ import base64
 import binascii
 from typing import Any
 
-from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
 
-from gateway.extensions import Schema
+from gateway.extensions import Schema as BaseSchema
 from gateway.identity.schemas import PhoneField
 from services.complaints import photos
 from services.complaints.models import PRIVACY, STATES
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class Schema(BaseSchema):
+    """The complaints' base schema: text with NUL characters is refused (PostgreSQL cannot store it)."""
+
+    @pre_load(pass_collection=True)
+    def _no_nul(self, data: Any, **_: Any) -> Any:
+        items = data.items() if hasattr(data, "items") else []
+        for key, value in items:
+            if _has_nul(key) or _has_nul(value):
+                raise ValidationError({str(key).replace("\x00", ""): ["NUL characters are not allowed"]})
+        return data
+
 
 NUMBER = fields.String(
     metadata={

@@ -64,6 +64,7 @@ NEARBY_DAYS = 30
 REOPEN_WORKDAYS = 10
 AUTO_CLOSE_WORKDAYS = 10
 OPEN311_SCOPE = "open311:write"
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # States a complaint only reaches after it was assigned to an OPD.
 ASSIGNED_STATES = ("assigned", "in_progress", "resolved", "closed")
 
@@ -937,7 +938,7 @@ def photo(uow: UnitOfWork, *, principal: Principal | None, number: str, photo_id
         c = _load(uow, number)
         if access_level(_actor(uow, principal), c) is None:
             raise NotFound("Complaint not found", reason="complaint_not_found")
-        row = _s(uow).get(ComplaintPhoto, photo_id)
+        row = _s(uow).get(ComplaintPhoto, photo_id) if UUID_RE.match(photo_id or "") else None
         if row is None or row.complaint_id != c.id:
             raise NotFound("Photo not found", reason="photo_not_found")
         return row

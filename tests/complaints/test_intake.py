@@ -153,3 +153,16 @@ def test_catalogue_lists_categories_with_opd_deadlines_and_attributes(client):
     assert all(c["verify_days"] == 1 for c in r.json if not c["emergency"])
     r = client.get("/api/v1/complaints/categories?include_emergency=false")
     assert "kebakaran" not in {c["code"] for c in r.json}
+
+
+def test_nul_characters_are_refused_not_a_server_error(client, citizen, file_complaint, desk, send_sms):
+    me = citizen()
+    for field in ("description", "address", "category_code"):
+        r = file_complaint(me["headers"], expect=None, **{field: "Jalan\x00rusak"})
+        assert r.status_code == 422, (field, r.json)
+    r = file_complaint(me["headers"], expect=None, attributes={"ukuran": "besar\x00"})
+    assert r.status_code == 422
+    assert client.get("/api/v1/complaints/queue?category=a%00b", headers=desk["headers"]).status_code == 422
+    number = file_complaint(me["headers"]).json["number"]
+    assert client.get(f"/api/v1/complaints/{number}/photos/a%00b").status_code == 404
+    assert send_sms("Sampah\x00 menumpuk").status_code == 422
