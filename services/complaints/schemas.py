@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from typing import Any
 
 from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
@@ -297,14 +298,23 @@ class ComplaintNoticeSchema(Schema):
     created_at = fields.DateTime()
 
 
+PERIOD = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
+
+
 class ComplaintStatsQuerySchema(Schema):
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    from_ = fields.Date(
+        required=True, data_key="from", validate=PERIOD, metadata={"description": "first day"}
+    )
+    to = fields.Date(
+        required=True, validate=PERIOD, metadata={"description": "last day (inclusive), ≤ 366 days on"}
+    )
 
     @validates_schema
     def _order(self, data: dict[str, Any], **_: Any) -> None:
         if data["to"] < data["from_"]:
             raise ValidationError("'to' is before 'from'", "to")
+        if (data["to"] - data["from_"]).days > 366:
+            raise ValidationError("At most one year per query", "to")
 
 
 class ComplaintStatsRowSchema(Schema):

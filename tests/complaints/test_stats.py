@@ -70,6 +70,8 @@ def test_stats_bad_periods(client):
         "from=2026-11-30&to=2026-11-01",
         "from=2025-01-01&to=2026-12-31",
         "from=kemarin&to=2026-11-01",
+        "from=9999-12-01&to=9999-12-31",
+        "from=0001-01-01&to=0001-01-31",
     ):
         r = client.get(f"/api/v1/complaints/stats?{query}")
         assert r.status_code == 422, query
