@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
@@ -341,7 +341,11 @@ class ComplaintInboundSmsSchema(Schema):
     from_ = PhoneField(required=True, data_key="from")
     text = fields.String(required=True, validate=validate.Length(max=4096))
     channel = fields.String(load_default="sms", validate=validate.OneOf(("sms", "whatsapp")))
-    received_at = fields.AwareDateTime(required=True, default_timezone=None)
+    received_at = fields.AwareDateTime(
+        required=True,
+        default_timezone=None,
+        validate=validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC)),
+    )
 
 
 class ComplaintInboundResultSchema(Schema):

@@ -135,6 +135,12 @@ def test_signed_but_malformed_bodies_are_422(app, client):
             "received_at": "2026-11-23T10:00:00+07:00",
         },
         {"from": "+6281370001111", "text": "x", "received_at": "2026-11-23T10:00:00+07:00"},
+        {
+            "message_id": "a",
+            "from": "+6281370001111",
+            "text": "x",
+            "received_at": "9999-12-31T23:59:59-05:00",
+        },
     ):
         body = json.dumps(payload).encode()
         r = client.post(
