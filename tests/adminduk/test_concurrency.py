@@ -1,4 +1,4 @@
-"""Fifty births of one kecamatan and day at once: unique NIK serials and akta numbers (PostgreSQL)."""
+"""Births at the same moment: unique NIK serials and akta numbers (fifty at once on PostgreSQL), races."""
 
 from __future__ import annotations
 
@@ -55,7 +55,6 @@ def test_fifty_simultaneous_births_get_fifty_distinct_consecutive_niks(app, make
     assert sorted(int(a[-4:]) for a in aktas) == list(range(1, 51))
 
 
-@postgres_only
 def test_the_same_birth_reported_twice_at_once_is_registered_once(app, family, hospital):
     fam = family()
     body = birth_body(fam["mother"]["resident"].nik, fam["father"]["resident"].nik)
@@ -77,7 +76,6 @@ def test_the_same_birth_reported_twice_at_once_is_registered_once(app, family, h
     assert results[1][1]["existing_id"] == results[0][1]["id"]
 
 
-@postgres_only
 def test_twins_reported_at_the_same_moment_both_land_on_the_kk(app, family, hospital, db):
     from gateway.documents.models import Document
 
