@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
-from gateway import audit, notify
+from gateway import audit, notify, outbox
 from gateway import queue as q
 from gateway.auth import Principal, issue_access_token
 from gateway.db import UnitOfWork, get_database, new_id, utcnow
@@ -279,12 +280,28 @@ def logout(uow: UnitOfWork, *, principal: Principal, refresh_token: str | None) 
 
             expires = datetime.fromtimestamp(principal.exp, UTC)
             connection = q.redis_connection()
+            cached = False
             if connection is not None:
-                ttl = max(int(principal.exp - utcnow().timestamp()), 1)
-                connection.set(f"siantar:revoked:{principal.jti}", "1", ex=ttl)
-            elif _s(uow).get(RevokedAccessToken, principal.jti) is None:
+                try:
+                    cache_revocation(principal.jti, principal.exp)
+                    cached = True
+                except RedisError:
+                    # Redis is down: the database row below rejects the token meanwhile (see
+                    # ensure_token_active) and this job copies it to Redis once Redis is back.
+                    outbox.enqueue(
+                        uow, "gateway.identity.service:cache_revocation", jti=principal.jti, exp=principal.exp
+                    )
+            if not cached and _s(uow).get(RevokedAccessToken, principal.jti) is None:
                 _s(uow).add(RevokedAccessToken(jti=principal.jti, expires_at=expires))
         uow.commit()
+
+
+def cache_revocation(jti: str, exp: int) -> None:
+    """Job (and logout's fast path): mark an access token revoked in Redis until it expires."""
+    connection = q.redis_connection()
+    ttl = int(exp - utcnow().timestamp())
+    if connection is not None and ttl > 0:
+        connection.set(f"siantar:revoked:{jti}", "1", ex=ttl)
 
 
 def ensure_token_active(principal: Principal) -> None:
@@ -293,9 +310,14 @@ def ensure_token_active(principal: Principal) -> None:
         return
     connection = q.redis_connection()
     if connection is not None:
-        if connection.exists(f"siantar:revoked:{principal.jti}"):
+        try:
+            revoked = bool(connection.exists(f"siantar:revoked:{principal.jti}"))
+        except RedisError:
+            revoked = None  # Redis is down: logouts meanwhile were written to the database
+        if revoked:
             raise Unauthorized("Token revoked", reason="token_revoked")
-        return
+        if revoked is False:
+            return
     with UnitOfWork(get_database()) as uow:
         if _s(uow).get(RevokedAccessToken, principal.jti) is not None:
             raise Unauthorized("Token revoked", reason="token_revoked")

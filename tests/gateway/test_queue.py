@@ -9,7 +9,9 @@ import time
 import uuid
 from datetime import timedelta
 
+import jwt
 import pytest
+from redis import Redis
 from sqlalchemy import select
 
 from gateway import notify, outbox
@@ -17,7 +19,7 @@ from gateway import queue as q
 from gateway.db import UnitOfWork, utcnow
 from gateway.notify import InboxItem, Message
 from gateway.outbox import OutboxJob
-from tests.conftest import DATABASE_URL, REDIS_URL
+from tests.conftest import DATABASE_URL, PASSWORD, REDIS_URL
 from tests.gateway.support import ROOT, SpareRedis, flask_cmd, other_app, process_env, run_worker_burst
 
 needs_postgres = pytest.mark.skipif(
@@ -201,14 +203,28 @@ def test_request_succeeds_with_redis_down_and_its_job_runs_once_redis_is_back(ap
             assert row.dispatched_at is None and row.last_error.startswith("enqueue")
             [message] = _messages(app, phone)
             assert message.status == "queued"
-            with api.app_context():
-                assert api.test_client().get("/readyz").status_code == 503
+            client = api.test_client()
+            assert client.get("/readyz").status_code == 503
+
+            # signed-in citizens keep working, and a logout still revokes (the database stands in)
+            login = client.post("/api/v1/auth/login", json={"username": phone, "password": PASSWORD})
+            assert login.status_code == 200, login.json
+            bearer = {"Authorization": f"Bearer {login.json['access_token']}"}
+            assert client.get("/api/v1/me", headers=bearer).status_code == 200
+            assert client.post("/api/v1/auth/logout", json={}, headers=bearer).status_code == 204
+            r = client.get("/api/v1/me", headers=bearer)
+            assert r.status_code == 401 and r.json["reason"] == "token_revoked"
+            assert [r.job for r in _outbox_rows(app)] == [
+                "gateway.notify:deliver",
+                "gateway.identity.service:cache_revocation",
+            ]
 
             spare.start()
-            wait = (row.created_at + outbox.SWEEP_GRACE - utcnow()).total_seconds()
+            newest = _outbox_rows(app)[-1]
+            wait = (newest.created_at + outbox.SWEEP_GRACE - utcnow()).total_seconds()
             time.sleep(max(wait, 0) + 0.2)  # the sweep leaves rows a just-finished commit is relaying
             with api.app_context():
-                assert outbox.sweep() == 1
+                assert outbox.sweep() == 2
             env = process_env(app, REDIS_URL=spare.url)
             done = run_worker_burst(env)
             assert done.returncode == 0, done.stderr
@@ -222,8 +238,11 @@ def test_request_succeeds_with_redis_down_and_its_job_runs_once_redis_is_back(ap
             assert run_worker_burst(env).returncode == 0
             [message] = _messages(app, phone)
             assert (message.status, message.sent_at) == ("sent", sent_at)
-            [row] = _outbox_rows(app)
-            assert row.dispatched_at is not None
+            assert all(row.dispatched_at is not None for row in _outbox_rows(app))
+            # the revocation reached Redis, where every API process looks first
+            jti = jwt.decode(login.json["access_token"], options={"verify_signature": False})["jti"]
+            assert Redis.from_url(spare.url).exists(f"siantar:revoked:{jti}")
+            assert client.get("/api/v1/me", headers=bearer).status_code == 401
     finally:
         if spare.is_up():
             spare.stop()
