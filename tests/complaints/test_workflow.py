@@ -332,3 +332,30 @@ def test_simultaneous_updates_with_one_etag_let_exactly_one_through(
     assert sorted(codes) == [200] + [412] * 5
     history = client.get(f"/api/v1/complaints/{number}", headers=desk["headers"]).json["history"]
     assert len([h for h in history if h["kind"] == "note"]) == 1
+
+
+def test_get_answers_304_for_an_unchanged_etag(client, citizen, desk, file_complaint, act):
+    number = file_complaint(citizen()["headers"]).json["number"]
+    first = client.get(f"/api/v1/complaints/{number}", headers=desk["headers"])
+    again = client.get(
+        f"/api/v1/complaints/{number}", headers={**desk["headers"], "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    act(number, desk["headers"], action="verify")
+    after = client.get(
+        f"/api/v1/complaints/{number}", headers={**desk["headers"], "If-None-Match": first.headers["ETag"]}
+    )
+    assert after.status_code == 200 and after.json["state"] == "assigned"
+    # the public view has its own ETag: a cached staff copy is never served to someone else
+    public = client.get(f"/api/v1/complaints/{number}")
+    assert public.headers["ETag"] != after.headers["ETag"]
+
+
+def test_notices_are_for_officers(client, citizen, staff):
+    assert client.get("/api/v1/complaints/notices", headers=citizen()["headers"]).status_code == 403
+    assert (
+        client.get("/api/v1/complaints/notices", headers=staff("counter", None)["headers"]).status_code == 403
+    )
+    assert client.get("/api/v1/complaints/notices").status_code == 401
+    r = client.get("/api/v1/complaints/notices", headers=staff("officer", "DLH")["headers"])
+    assert r.status_code == 200 and r.json == []
