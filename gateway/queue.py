@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -119,9 +120,9 @@ def run_periodic_once(app: Flask, now: float | None = None) -> list[str]:
         if connection is not None:
             if not connection.set(key, "1", nx=True, ex=item.every * 2):
                 continue
-            enqueue(
-                item.path, {}, job_id=f"periodic-{item.path.replace(':', '.')}-{slot}", connection=connection
-            )
+            # RQ job ids allow only letters, digits, '_' and '-'
+            job_id = "periodic-" + re.sub(r"[^A-Za-z0-9_-]", "_", item.path) + f"-{slot}"
+            enqueue(item.path, {}, job_id=job_id, connection=connection)
         else:
             with app.app_context():
                 resolve(item.path)()

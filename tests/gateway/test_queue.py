@@ -310,3 +310,30 @@ def test_worker_killed_mid_job_leaves_the_job_retried_not_lost(app):
     assert job.get_status() == JobStatus.FINISHED
     assert connection.get(f"{key}:done") == b"1"
     assert int(connection.get(f"{key}:starts")) == 2
+
+
+def test_periodic_sweep_is_registered_and_runs_once_per_slot(app, run_jobs):
+    assert q.PERIODIC["gateway.outbox:sweep"].every == 10
+    slot_start = (int(time.time()) // 10) * 10.0
+    with app.app_context():
+        first = q.run_periodic_once(app, now=slot_start + 1)
+        second = q.run_periodic_once(app, now=slot_start + 2)  # another worker, same slot
+        assert "gateway.outbox:sweep" in first
+        if REDIS_URL:
+            assert "gateway.outbox:sweep" not in second  # the slot's lock is taken
+            queued = q.queue("default").get_job_ids()
+            assert queued.count(f"periodic-gateway_outbox_sweep-{int(slot_start) // 10}") == 1
+        else:
+            assert "gateway.outbox:sweep" in second  # one process: the loop itself keeps time
+    run_jobs()
+    if REDIS_URL:
+        from rq.job import Job, JobStatus
+        from rq.serializers import JSONSerializer
+
+        with app.app_context():
+            job = Job.fetch(
+                f"periodic-gateway_outbox_sweep-{int(slot_start) // 10}",
+                connection=q.redis_connection(),
+                serializer=JSONSerializer,
+            )
+            assert job.get_status() == JobStatus.FINISHED  # a worker ran the sweep
