@@ -128,7 +128,8 @@ class ComplaintHistorySchema(Schema):
     to_opd = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     public = fields.Boolean()
-    by = fields.String(allow_none=True)
+    by = fields.String(allow_none=True, metadata={"description": "role of who did it (warga = a citizen)"})
+    by_id = fields.String(allow_none=True, metadata={"description": "staff / client id (staff view only)"})
 
 
 class ComplaintPhotoRefSchema(Schema):

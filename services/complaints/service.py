@@ -722,6 +722,8 @@ def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = Non
                 "note": e.note,
                 "public": e.public,
                 "by": "warga" if e.actor_kind == "citizen" else (e.actor_role or e.actor_kind),
+                # who exactly, for staff only, and never a citizen (anonymous stays anonymous)
+                "by_id": e.actor_id if level == "staff" and e.actor_kind in ("staff", "client") else None,
             }
             for e in events
         ],

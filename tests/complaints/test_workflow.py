@@ -33,6 +33,9 @@ def test_desk_verifies_and_complaint_is_assigned_to_the_category_opd(
     assert r.json["state"] == "assigned" and r.json["opd_code"] == "DINAS_PUTR"
     states = [(h["from_state"], h["to_state"]) for h in r.json["history"] if h["kind"] == "transition"]
     assert states == [(None, "submitted"), ("submitted", "verified"), ("verified", "assigned")]
+    who = [(h["by"], h["by_id"]) for h in r.json["history"]]
+    assert who == [("warga", None), ("officer", desk["staff"].id), ("officer", desk["staff"].id)]
+    assert all(h["by_id"] is None for h in client.get(f"/api/v1/complaints/{number}").json["history"])
     queue = client.get("/api/v1/complaints/queue", headers=putr["headers"]).json
     assert [c["number"] for c in queue] == [number]
 
