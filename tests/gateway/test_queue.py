@@ -337,3 +337,43 @@ def test_periodic_sweep_is_registered_and_runs_once_per_slot(app, run_jobs):
                 serializer=JSONSerializer,
             )
             assert job.get_status() == JobStatus.FINISHED  # a worker ran the sweep
+
+
+@needs_redis
+def test_worker_process_sweeps_up_what_the_relay_left_behind(app):
+    """The API process died between commit and relay: the worker's periodic sweep delivers anyway."""
+    with app.app_context(), UnitOfWork() as uow:
+        message = Message(channel="sms", to="+6281277770009", body="Tertinggal", dedupe_key="left:1")
+        uow.session.add(message)
+        uow.session.flush()
+        uow.session.add(
+            OutboxJob(
+                job="gateway.notify:deliver",
+                kwargs={"message_id": message.id},
+                created_at=utcnow() - timedelta(minutes=1),
+            )
+        )
+        uow.commit()  # written directly: no after-commit relay, as if the process had died
+    worker = subprocess.Popen(
+        flask_cmd("worker"),
+        cwd=ROOT,
+        env=process_env(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while _messages(app, "+6281277770009")[0].status != "sent":
+            assert time.monotonic() < deadline, "the periodic sweep never delivered the message"
+            assert worker.poll() is None, "the worker died"
+            time.sleep(0.5)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+    [row] = _outbox_rows(app)
+    assert row.dispatched_at is not None
