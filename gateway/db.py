@@ -77,7 +77,9 @@ class Database:
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, future=True)
         # Read-only use cases on hot paths skip BEGIN/ROLLBACK round trips (same pool).
         self.read_sessions = sessionmaker(
-            bind=self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, future=True
+            bind=self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            future=True,
         )
         # RQ forks a work-horse per job: the child must not reuse the parent's pooled connections.
         os.register_at_fork(after_in_child=lambda: self.engine.dispose(close=False))
@@ -113,11 +115,13 @@ class UnitOfWork:
         self.read_only = read_only
         self.session: Session | None = None
         self._after_commit: list[Callable[[], None]] = []
+        self.outbox_ids: list[str] = []  # jobs recorded in this transaction, relayed after commit
 
     def __enter__(self) -> UnitOfWork:
         factory = self.database.read_sessions if self.read_only else self.database.sessions
         self.session = factory()
         self._after_commit = []
+        self.outbox_ids = []
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

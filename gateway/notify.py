@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway import outbox
-from gateway.db import Base, UnitOfWork, id_column, utcnow
+from gateway.db import Base, UnitOfWork, id_column, new_id, utcnow
 from gateway.errors import NotFound
 from gateway.logs import mask_phone
 from gateway.sms import HttpSmsAdapter, PermanentSmsError
@@ -101,9 +101,8 @@ def send(uow: UnitOfWork, *, channel: str, to: str, body: str, dedupe_key: str) 
     if _exists(uow, Message, dedupe_key):
         return
     assert uow.session is not None
-    message = Message(channel=channel, to=to, body=body, dedupe_key=dedupe_key)
+    message = Message(id=new_id(), channel=channel, to=to, body=body, dedupe_key=dedupe_key)
     uow.session.add(message)
-    uow.session.flush()
     outbox.enqueue(uow, "gateway.notify:deliver", message_id=message.id)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway import queue as q
-from gateway.db import Base, Database, UnitOfWork, get_database, id_column, utcnow
+from gateway.db import Base, Database, UnitOfWork, get_database, id_column, new_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +32,26 @@ class OutboxJob(Base):
 
 
 def enqueue(uow: UnitOfWork, job: str, **kwargs: Any) -> OutboxJob:
-    """Record a job in this transaction; it is released to the queue after commit."""
+    """Record a job in this transaction; it is released to the queue after commit.
+
+    All jobs of one commit are relayed together, in one call after that commit.
+    """
     assert uow.session is not None
-    row = OutboxJob(job=job, kwargs=kwargs)
+    row = OutboxJob(id=new_id(), job=job, kwargs=kwargs)
     uow.session.add(row)
-    uow.session.flush()
-    row_id = row.id
-    database = uow.database
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not uow.outbox_ids:
+        pending = uow.outbox_ids
+        database = uow.database
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    def _relay() -> None:
-        with app.app_context():
-            relay(database, ids=[row_id])
+        def _relay() -> None:
+            ids = list(pending)
+            pending.clear()
+            with app.app_context():
+                relay(database, ids=ids)
 
-    uow.after_commit(_relay)
+        uow.after_commit(_relay)
+    uow.outbox_ids.append(row.id)
     return row
 
 
