@@ -156,9 +156,15 @@ def seed_demo_cmd() -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="exit when the queue is empty")
 @click.option("--no-scheduler", is_flag=True)
-def worker_cmd(burst: bool, no_scheduler: bool) -> None:
+@click.option(
+    "--fork/--no-fork",
+    default=False,
+    show_default=True,
+    help="fork a work-horse per job (isolation) or run jobs in the worker process (speed)",
+)
+def worker_cmd(burst: bool, no_scheduler: bool, fork: bool) -> None:
     """Run an RQ worker (with its scheduler and the periodic jobs)."""
-    from rq import Worker
+    from rq import SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
     connection = q.redis_connection()
@@ -175,14 +181,17 @@ def worker_cmd(burst: bool, no_scheduler: bool) -> None:
             if burst:
                 return
             time.sleep(1)
-    # Load once what jobs need (libraries, key material): RQ's forked work-horses inherit it.
+    # Load once what jobs need (libraries, key material), before the first job.
     for path in app.extensions.get("worker_warm_up", []):
         q.resolve(path)()
     ticker = None
     if not no_scheduler and not burst:
         ticker = q.PeriodicThread(app)
         ticker.start()
-    worker = Worker(list(q.QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
+    # Jobs here are short and idempotent; forking per job costs ~100-200 ms of warm-up each
+    # (connections, caches), so the default runs them in the long-lived worker process.
+    worker_class = Worker if fork else SimpleWorker
+    worker = worker_class(list(q.QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
     try:
         worker.work(burst=burst, with_scheduler=not no_scheduler)
     finally:
