@@ -24,7 +24,7 @@ seed: migrate
 run: seed
 	@echo "API on http://127.0.0.1:8000  (docs: http://127.0.0.1:8000/api/v1/docs)"
 	$(BIN)/flask worker & trap 'kill $$!' EXIT INT TERM; \
-	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 wsgi:app
 
 test: venv
 	APP_ENV=test $(BIN)/pytest -q

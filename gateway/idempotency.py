@@ -14,6 +14,7 @@ from gateway.db import Base, UnitOfWork, utcnow
 from gateway.errors import BadRequest, Conflict, ValidationFailed
 
 KEEP = timedelta(hours=24)
+STALE_CLAIM = timedelta(minutes=2)  # longer than any request may run (gunicorn timeout)
 MAX_KEY = 200
 
 
@@ -82,6 +83,13 @@ def before_request() -> Response | None:
             raise ValidationFailed(
                 "Idempotency-Key was used with a different request body", reason="idempotency_key_reused"
             )
+        if existing.status is None and existing.created_at < utcnow() - STALE_CLAIM:
+            # The process that claimed the key died mid-request (its transaction rolled back):
+            # this retry takes the claim over instead of waiting out the whole retention period.
+            existing.created_at = utcnow()
+            uow.commit()
+            g.idempotency = (scope, key)
+            return None
         if existing.status is None:
             raise Conflict(
                 "A request with this Idempotency-Key is in progress", reason="idempotency_in_progress"

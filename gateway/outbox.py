@@ -69,7 +69,11 @@ def relay(database: Database | None = None, *, ids: list[str] | None = None) -> 
         if ids:
             stmt = stmt.where(OutboxJob.id.in_(ids))
         else:
-            stmt = stmt.where(OutboxJob.created_at < utcnow() - SWEEP_GRACE).limit(500)
+            # In-process failures are retried by the sweep up to the queue's retry budget; after that
+            # they stay listed at /api/v1/admin/jobs/failed until an admin re-runs them.
+            stmt = stmt.where(
+                OutboxJob.created_at < utcnow() - SWEEP_GRACE, OutboxJob.attempts <= len(q.RETRY)
+            ).limit(500)
         if database.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         rows = list(uow.session.scalars(stmt))
