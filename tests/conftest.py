@@ -4,6 +4,7 @@ every table emptied after each test, a real RQ worker (burst) when Redis is conf
 from __future__ import annotations
 
 import os
+import shutil
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -65,6 +66,7 @@ def app() -> Iterator[Flask]:
             seeder()
         yield app
         engine.dispose()
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
