@@ -134,7 +134,7 @@ class Complaint(Base):
     supporters: Mapped[int] = mapped_column(Integer, default=0)  # "me too" followers
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)  # reminders/escalations per round
     # Optimistic locking: every UPDATE checks and bumps it (StaleDataError if someone else won);
-    # it is also what the ETag of a complaint is made of.
+    # a PATCH also sends it as the version the officer saw (the ETag itself hashes the whole view).
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

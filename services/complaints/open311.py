@@ -38,7 +38,6 @@ from gateway.extensions import Api, Blueprint, limiter
 from gateway.identity import phones, wilayah
 from gateway.identity import service as identity
 from gateway.identity.passwords import digest
-from gateway.workdays import JAKARTA
 from services.complaints import open311_schemas as s
 from services.complaints import service
 from services.complaints.models import OPEN_STATES, STATES, ComplaintCategory
@@ -340,6 +339,56 @@ def _kelurahan_named_in(text: str | None) -> str | None:
     return None
 
 
+# The complaint service names the REST API's fields; an Open311 client sent the GeoReport v2 names.
+PARAMETER_NAMES = {
+    "lon": "long",
+    "kelurahan_code": "address_id",
+    "address": "address_string",
+    "category_code": "service_code",
+    "reporter_name": "first_name",
+    "reporter_phone": "phone",
+    "reporter_email": "email",
+}
+_IN_TEXT = (
+    (re.compile(r"\blat/lon\b"), "lat/long"),
+    (re.compile(r"\bkelurahan_code \+ address\b"), "address_id + address_string"),
+    (re.compile(r"\ba kelurahan and an address\b"), "address_id and address_string"),
+    (
+        re.compile(r"\bAn address is required with a kelurahan\b"),
+        "address_string is required with address_id",
+    ),
+    (re.compile(r"\blat and lon\b"), "lat and long"),
+    (re.compile(r"\bkelurahan_code\b"), "address_id"),
+    (re.compile(r"\bcategory_code\b"), "service_code"),
+)
+
+
+def _open311_text(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    for pattern, replacement in _IN_TEXT:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _renamed(errors: Any) -> Any:
+    if isinstance(errors, dict):
+        return {PARAMETER_NAMES.get(k, k): _renamed(v) for k, v in errors.items()}
+    if isinstance(errors, list | tuple):
+        return [_renamed(v) for v in errors]
+    return _open311_text(errors)
+
+
+def in_open311_terms(err: ServiceError) -> None:
+    """Rewrite an error of the complaint service to name the parameters the Open311 client sent."""
+    err.message = _open311_text(err.message)
+    if err.errors:
+        err.errors = {
+            location: _renamed(fields) if location == "json" else fields
+            for location, fields in err.errors.items()
+        }
+
+
 def create_request(form: dict[str, Any], principal: Principal) -> dict[str, Any]:
     """File the complaint (or find the one a retried POST already filed); the POST's one array item."""
     categories, _ = _catalogue()
@@ -373,16 +422,20 @@ def create_request(form: dict[str, Any], principal: Principal) -> dict[str, Any]
         **fields,
     )
     if complaint is None:
-        complaint = service.create_complaint(
-            UnitOfWork(),
-            principal=principal,
-            attributes=form.get("attributes") or {},
-            reporter_name=name or None,
-            reporter_phone=phone,
-            reporter_email=form.get("email"),
-            **fields,
-        )
-    deadline = complaint.answer_due_at.astimezone(JAKARTA).strftime("%d-%m-%Y %H:%M WIB")
+        try:
+            complaint = service.create_complaint(
+                UnitOfWork(),
+                principal=principal,
+                attributes=form.get("attributes") or {},
+                reporter_name=name or None,
+                reporter_phone=phone,
+                reporter_email=form.get("email"),
+                **fields,
+            )
+        except ServiceError as err:
+            in_open311_terms(err)
+            raise
+    deadline = service.local_text(complaint.answer_due_at)
     return {
         "service_request_id": complaint.number,
         "token": token_for(complaint.number),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
@@ -13,6 +13,9 @@ from gateway.extensions import Schema as BaseSchema
 from gateway.identity.schemas import PhoneField
 from services.complaints import photos
 from services.complaints.models import PRIVACY, STATES
+
+# Asia/Jakarta has kept +07:00 without daylight saving since 1964.
+WIB = timezone(timedelta(hours=7), "WIB")
 
 
 def _has_nul(value: Any) -> bool:
@@ -43,6 +46,22 @@ NUMBER = fields.String(
         "example": "26112400011",
     }
 )
+
+
+OPD_DESCRIPTION = (
+    "the OPD responsible (Open311 agency_responsible): from filing the one the category names; "
+    "the desk may route it elsewhere when verifying, and it only works the complaint once assigned"
+)
+
+
+class LocalDateTime(fields.DateTime):
+    """A moment given out as ISO 8601 in Asia/Jakarta (2026-11-24T16:00:00+07:00), like Open311."""
+
+    def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # stored times are UTC
+        return moment.astimezone(WIB).isoformat(timespec="seconds")
 
 
 class Base64Photo(fields.String):
@@ -91,8 +110,8 @@ class ComplaintCreatedSchema(Schema):
     category_code = fields.String()
     channel = fields.String()
     privacy = fields.String()
-    verify_due_at = fields.DateTime()
-    answer_due_at = fields.DateTime()
+    verify_due_at = LocalDateTime()
+    answer_due_at = LocalDateTime()
     photos = fields.Integer(metadata={"description": "photos stored"})
 
 
@@ -120,7 +139,7 @@ class ComplaintReporterSchema(Schema):
 
 
 class ComplaintHistorySchema(Schema):
-    at = fields.DateTime()
+    at = LocalDateTime()
     kind = fields.String()
     from_state = fields.String(allow_none=True)
     to_state = fields.String(allow_none=True)
@@ -128,7 +147,13 @@ class ComplaintHistorySchema(Schema):
     to_opd = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     public = fields.Boolean()
-    by = fields.String(allow_none=True, metadata={"description": "role of who did it (warga = a citizen)"})
+    by = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "who did it: warga (a citizen: the reporter), pendukung (a supporter's "
+            '"me too"), sms / whatsapp, or a staff role'
+        },
+    )
     by_id = fields.String(allow_none=True, metadata={"description": "staff / client id (staff view only)"})
 
 
@@ -152,7 +177,7 @@ class ComplaintSchema(Schema):
 
     number = NUMBER
     category = fields.Nested(ComplaintCategoryRefSchema)
-    opd_code = fields.String(allow_none=True)
+    opd_code = fields.String(allow_none=True, metadata={"description": OPD_DESCRIPTION})
     state = fields.String()
     status_label = fields.String()
     overdue = fields.Boolean()
@@ -165,10 +190,10 @@ class ComplaintSchema(Schema):
     kelurahan_code = fields.String(allow_none=True)
     kelurahan_name = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    verify_due_at = fields.DateTime()
-    answer_due_at = fields.DateTime()
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+    verify_due_at = LocalDateTime()
+    answer_due_at = LocalDateTime()
     outcome = fields.String(allow_none=True)
     outcome_reason = fields.String(allow_none=True)
     rejection_reason = fields.String(allow_none=True)
@@ -190,7 +215,7 @@ class ComplaintSchema(Schema):
 class ComplaintSummarySchema(Schema):
     number = NUMBER
     category_code = fields.String()
-    opd_code = fields.String(allow_none=True)
+    opd_code = fields.String(allow_none=True, metadata={"description": OPD_DESCRIPTION})
     state = fields.String()
     status_label = fields.String()
     overdue = fields.Boolean()
@@ -201,9 +226,9 @@ class ComplaintSummarySchema(Schema):
     address = fields.String(allow_none=True)
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
-    created_at = fields.DateTime()
-    verify_due_at = fields.DateTime()
-    answer_due_at = fields.DateTime()
+    created_at = LocalDateTime()
+    verify_due_at = LocalDateTime()
+    answer_due_at = LocalDateTime()
     supporters = fields.Integer()
     version = fields.Integer()
     relation = fields.String(metadata={"description": "mine: reporter | follower"})
@@ -286,7 +311,7 @@ class ComplaintRatingSchema(Schema):
 class ComplaintRatingCreatedSchema(Schema):
     score = fields.Integer()
     fixed = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = LocalDateTime()
 
 
 class ComplaintNoticeSchema(Schema):
@@ -296,7 +321,7 @@ class ComplaintNoticeSchema(Schema):
     opd_code = fields.String()
     personal = fields.Boolean(metadata={"description": "addressed to you (head / city secretary)"})
     body = fields.String()
-    created_at = fields.DateTime()
+    created_at = LocalDateTime()
 
 
 PERIOD = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))

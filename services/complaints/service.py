@@ -662,6 +662,15 @@ def _reporter_block(uow: UnitOfWork, c: Complaint) -> dict[str, Any]:
     return {"name": name, "phone": phone, "email": c.reporter_email, "nik": masked}
 
 
+def _by(e: ComplaintEvent) -> str | None:
+    """Who did it, as the history shows it: a "me too" is a supporter's, never the reporter's."""
+    if e.kind == "support":
+        return "pendukung"
+    if e.actor_kind == "citizen":
+        return "warga"
+    return e.actor_role or e.actor_kind
+
+
 def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = None) -> dict[str, Any]:
     """The complaint as `level` ('public' | 'reporter' | 'staff') may see it (call inside an entered uow)."""
     category = _s(uow).get(ComplaintCategory, c.category_code)
@@ -685,7 +694,7 @@ def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = Non
     data: dict[str, Any] = {
         "number": c.number,
         "category": {"code": c.category_code, "name": category.name if category else c.category_code},
-        "opd_code": c.opd_code if c.assigned_at else None,
+        "opd_code": c.opd_code,  # the responsible OPD: the category's until the desk routes it
         "state": c.state,
         "status_label": status_label(c),
         "overdue": c.overdue,
@@ -721,9 +730,12 @@ def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = Non
                 "to_opd": e.to_opd,
                 "note": e.note,
                 "public": e.public,
-                "by": "warga" if e.actor_kind == "citizen" else (e.actor_role or e.actor_kind),
-                # who exactly, for staff only, and never a citizen (anonymous stays anonymous)
-                "by_id": e.actor_id if level == "staff" and e.actor_kind in ("staff", "client") else None,
+                "by": _by(e),
+                # who exactly, for staff only, and never a citizen (anonymous stays anonymous) nor
+                # a supporter (whoever registered the "me too")
+                "by_id": e.actor_id
+                if level == "staff" and e.actor_kind in ("staff", "client") and e.kind != "support"
+                else None,
             }
             for e in events
         ],
@@ -762,20 +774,14 @@ def get_complaint(uow: UnitOfWork, *, principal: Principal | None, number: str) 
         return data
 
 
-def get_for_update(uow: UnitOfWork, *, principal: Principal, number: str) -> Complaint:
-    """The complaint an officer is about to change (404 unless they handle it): for the ETag check."""
+def staff_view_for_update(uow: UnitOfWork, *, principal: Principal, number: str) -> dict[str, Any]:
+    """The staff view an officer is about to change (404 unless they handle it), to check If-Match
+    against; not a read of the reporter's data (no audit row): nothing of it leaves the server."""
     with uow:
         c = _load(uow, number)
         if not _is_handler(_actor(uow, principal), c):
             raise NotFound("Complaint not found", reason="complaint_not_found")
-        return c
-
-
-def etag_data(c: Complaint | dict[str, Any], access: str = "staff") -> dict[str, Any]:
-    """What the ETag of a complaint is computed from: number, version and which view was served."""
-    if isinstance(c, dict):
-        return {"number": c["number"], "version": c["version"], "access": c["access"]}
-    return {"number": c.number, "version": c.version, "access": access}
+        return view(uow, c, level="staff")
 
 
 def queue(
@@ -843,7 +849,7 @@ def _summary(c: Complaint, *, show_reporter: bool) -> dict[str, Any]:
     return {
         "number": c.number,
         "category_code": c.category_code,
-        "opd_code": c.opd_code if c.assigned_at else None,
+        "opd_code": c.opd_code,  # the responsible OPD: the category's until the desk routes it
         "state": c.state,
         "status_label": status_label(c),
         "overdue": c.overdue,
@@ -1150,7 +1156,7 @@ def _do_reject(
     c.overdue = False
     text = note
     if responsible_party and rejection_reason == "not_city":
-        text = f"{note} (Yang berwenang: {responsible_party})"
+        text = f"{(note or '').rstrip('. ')} (Yang berwenang: {responsible_party})"
     _transition(uow, c, actor, "rejected", now=now, note=text)
 
 
@@ -1539,8 +1545,37 @@ def _notify_people(
         _notice(uow, c, kind=kind, body=body, opd_code=member.opd_code or opd_code, staff=member, step=step)
 
 
-def _local(moment: datetime) -> str:
-    return moment.astimezone(JAKARTA).strftime("%d-%m-%Y %H:%M WIB")
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+
+def local_text(moment: datetime) -> str:
+    """A moment as Indonesians write it: '24 November 2026 pukul 16.00 WIB'."""
+    t = moment.astimezone(JAKARTA)
+    return f"{t.day} {MONTHS[t.month - 1]} {t.year} pukul {t:%H.%M} WIB"
+
+
+def sentence(text: str) -> str:
+    """The text closed by exactly one full stop (an officer's note may already end with one)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+def sentences(*parts: str | None) -> str:
+    """Sentences joined with one space, each closed once: no '..' whatever the notes end with."""
+    return " ".join(sentence(p) for p in parts if p and p.strip())
 
 
 def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) -> dict[str, int]:
@@ -1589,7 +1624,7 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
                 what = "jawaban"
             if now < due:
                 if _mark(uow, c, f"{phase}:reminder", now):
-                    body = f"Pengingat: batas {what} pengaduan {c.number} pukul {_local(due)}."
+                    body = f"Pengingat: batas {what} pengaduan {c.number} adalah {local_text(due)}."
                     _notify_people(
                         uow,
                         c,
@@ -1602,7 +1637,7 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
                     done["reminders"] += 1
                 continue
             if _mark(uow, c, f"{phase}:head", now):
-                body = f"Eskalasi: pengaduan {c.number} melewati batas {what} ({_local(due)})."
+                body = f"Eskalasi: pengaduan {c.number} melewati batas {what} pada {local_text(due)}."
                 _notify_people(
                     uow,
                     c,
@@ -1631,7 +1666,7 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
                 done["overdue"] += 1
             second = calendar.deadline(due, ESCALATE_AFTER_WORKDAYS)
             if now >= second and _mark(uow, c, f"{phase}:secretary", now):
-                body = f"Eskalasi ke Sekda: pengaduan {c.number} ({opd}) belum ditangani sejak {_local(due)}."
+                body = f"Eskalasi ke Sekda: pengaduan {c.number} ({opd}) belum ditangani sejak {local_text(due)}."
                 _notify_people(
                     uow,
                     c,
@@ -1727,14 +1762,21 @@ def notify_event(uow: UnitOfWork, *, event_id: str) -> int:
         if event.from_state is None:
             title = "Pengaduan diterima"
             body = (
-                f"Pengaduan Anda diterima dengan nomor {c.number}. Batas jawaban {_local(c.answer_due_at)}. "
-                f"Cek status: kirim STATUS {c.number}"
+                sentences(
+                    f"Pengaduan Anda diterima dengan nomor {c.number}",
+                    f"Batas jawaban {local_text(c.answer_due_at)}",
+                )
+                + f" Cek status: kirim STATUS {c.number}"
             )
         else:
             title = f"Pengaduan {c.number}: {STATUS_LABELS.get(event.to_state or '', event.to_state)}"
-            body = title + (f". {event.note}" if event.note else "")
-            if event.to_state == "resolved":
-                body += ". Apakah sudah benar-benar beres? Beri penilaian di aplikasi."
+            body = sentences(
+                title,
+                event.note,
+                "Apakah sudah benar-benar beres? Beri penilaian di aplikasi"
+                if event.to_state == "resolved"
+                else None,
+            )
         sent = 0
         inbox_for: set[str] = set()
         sms_for: set[str] = set()
@@ -1789,14 +1831,14 @@ def _looks_like_number(digits: str, today: Any) -> bool:
 
 
 def _status_text(c: Complaint) -> str:
-    text = f"Pengaduan {c.number}: {status_label(c)}."
+    parts = [f"Pengaduan {c.number}: {status_label(c)}"]
     if c.state in OPEN_STATES:
-        text += f" Batas jawaban {_local(c.answer_due_at)}."
+        parts.append(f"Batas jawaban {local_text(c.answer_due_at)}")
         if c.overdue:
-            text += " Terlambat, sudah dieskalasi."
-    elif c.public_answer:
-        text += f" {c.public_answer}"
-    return text[:320]
+            parts.append("Terlambat, sudah dieskalasi")
+    else:
+        parts.append(c.public_answer)
+    return sentences(*parts)[:320]
 
 
 def handle_inbound(

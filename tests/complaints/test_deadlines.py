@@ -48,8 +48,8 @@ def test_deadlines_count_working_days(app, client, citizen):
     number = _file(app, citizen(), friday)
     view = client.get(f"/api/v1/complaints/{number}").json
     # verify by Monday 16:00 WIB (1 working day), answer by Wednesday 16:00 WIB (3 working days)
-    assert view["verify_due_at"] == "2026-11-09T09:00:00+00:00"
-    assert view["answer_due_at"] == "2026-11-11T09:00:00+00:00"
+    assert view["verify_due_at"] == "2026-11-09T16:00:00+07:00"
+    assert view["answer_due_at"] == "2026-11-11T16:00:00+07:00"
 
 
 def test_city_calendar_holidays_move_deadlines(app, client, citizen):
@@ -62,7 +62,7 @@ def test_city_calendar_holidays_move_deadlines(app, client, citizen):
         uow.commit()
     try:
         number = _file(app, citizen(), at(*MON, 10))
-        assert client.get(f"/api/v1/complaints/{number}").json["verify_due_at"] == "2026-11-04T09:00:00+00:00"
+        assert client.get(f"/api/v1/complaints/{number}").json["verify_due_at"] == "2026-11-04T16:00:00+07:00"
     finally:
         with app.app_context(), UnitOfWork() as uow:
             uow.session.query(CityCalendarDay).filter(CityCalendarDay.day == date(2026, 11, 3)).delete()
