@@ -7,6 +7,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 from gateway.extensions import Schema
 from gateway.identity.schemas import NikField
 from services.adminduk.application_models import KINDS, KK_CHANGES, REPRINTS, STATES
+from services.adminduk.schemas import LocalDateTime
 
 ATTACHMENT_KINDS = ("marriage_certificate", "police_loss_report", "ijazah", "supporting_document")
 # Education levels as SIAK records them (the KK's "Pendidikan" column).
@@ -253,7 +254,7 @@ class ApplicationEventSchema(Schema):
     actor = fields.String()
     note = fields.String(allow_none=True)
     visible_to_citizen = fields.Boolean()
-    at = fields.DateTime()
+    at = LocalDateTime()
 
 
 class ApplicationFileSchema(Schema):
@@ -263,7 +264,7 @@ class ApplicationFileSchema(Schema):
     content_type = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
-    uploaded_at = fields.DateTime()
+    uploaded_at = LocalDateTime()
     superseded = fields.Boolean()
     url = fields.String()
 
@@ -275,7 +276,7 @@ class ApplicationDocumentSchema(Schema):
     number = fields.String()
     version = fields.Integer()
     status = fields.String()
-    issued_at = fields.DateTime()
+    issued_at = LocalDateTime()
     pdf_url = fields.String()
     verify_url = fields.String()
 
@@ -296,20 +297,20 @@ class ApplicationSchema(Schema):
     channel = fields.String(metadata={"description": "app or counter"})
     required_attachments = fields.List(fields.String())
     sla_workdays = fields.Integer()
-    submitted_at = fields.DateTime()
-    due_at = fields.DateTime()
+    submitted_at = LocalDateTime()
+    due_at = LocalDateTime()
     overdue = fields.Boolean()
     correction_note = fields.String(allow_none=True)
     resubmissions = fields.Integer()
     decision_reason = fields.String(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = LocalDateTime(allow_none=True)
     fee = fields.Integer(
         metadata={"description": "always 0: population documents are free (UU 24/2013 art. 79A)"}
     )
     attachments = fields.List(fields.Nested(ApplicationFileSchema))
     events = fields.List(fields.Nested(ApplicationEventSchema))
     documents = fields.List(fields.Nested(ApplicationDocumentSchema))
-    created_at = fields.DateTime()
+    created_at = LocalDateTime()
 
 
 class ApplicationQueueItemSchema(Schema):
@@ -321,8 +322,8 @@ class ApplicationQueueItemSchema(Schema):
     applicant_name = fields.String()
     applicant_nik = fields.String(metadata={"description": "masked"})
     channel = fields.String()
-    submitted_at = fields.DateTime()
-    due_at = fields.DateTime()
+    submitted_at = LocalDateTime()
+    due_at = LocalDateTime()
     overdue = fields.Boolean()
     age_days = fields.Integer(metadata={"description": "calendar days since the last (re)submission"})
     url = fields.String()

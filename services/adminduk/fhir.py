@@ -26,6 +26,17 @@ LOINC_BIRTH_WEIGHT = "8339-4"
 LOINC_LENGTH = ("89269-5", "8302-2", "8305-5")  # body length at birth, body height, body height lying
 ROLE_MOTHER, ROLE_FATHER = "MTH", "FTH"
 GENDER = {"male": "L", "female": "P"}
+# Where a report field comes from when the exact entry is not known (FHIRPath on the resource type).
+FIELD_PATHS = {
+    "facility_code": "Encounter.serviceProvider.identifier.value",
+    "born_at": "Patient.birthDate",
+    "birth_date": "Patient.birthDate",
+    "mother_nik": "Patient.identifier",
+    "mother_name": "Patient.name",
+    "mother_birth_date": "Patient.birthDate",
+    "father_nik": "RelatedPerson.identifier",
+    "hospital_reference": "Encounter.identifier",
+}
 
 
 def issue(
@@ -42,6 +53,21 @@ def operation_outcome(issues: list[dict[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
+def problem_issues(
+    problems: list[Any], codes: dict[int, str], paths: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Our rules' problems (services.adminduk.errors.Problem) as issues pointing into the Bundle.
+
+    `paths` are the exact FHIRPaths parse_bundle found for each report field; without one, the
+    field's FHIRPath on its resource type.
+    """
+    where = {**FIELD_PATHS, **(paths or {})}
+    return [
+        issue(codes.get(p.status, "invalid"), f"{p.reason}: {p.message}", where.get(p.field, "Bundle"))
+        for p in problems
+    ]
+
+
 def _loc(loc: tuple[Any, ...]) -> str:
     out = "Bundle"
     for part in loc:
@@ -49,11 +75,16 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _nik_of(identifiers: list[Any] | None, system: str) -> str | None:
-    for ident in identifiers or []:
+def _nik_at(identifiers: list[Any] | None, system: str) -> tuple[str | None, int]:
+    """The NIK of a system and the index of its identifier (-1 if there is none)."""
+    for k, ident in enumerate(identifiers or []):
         if ident.system == system and ident.value:
-            return str(ident.value).strip()
-    return None
+            return str(ident.value).strip(), k
+    return None, -1
+
+
+def _nik_of(identifiers: list[Any] | None, system: str) -> str | None:
+    return _nik_at(identifiers, system)[0]
 
 
 def _codes(concepts: list[Any] | Any | None) -> set[str]:
@@ -68,12 +99,17 @@ def _loinc(observation: Any) -> set[str]:
     return {c.code for c in (observation.code.coding or []) if c.system == LOINC and c.code}
 
 
-def _name(patient: Any) -> str | None:
-    for name in patient.name or []:
+def _name_at(patient: Any) -> tuple[str | None, int]:
+    """The first usable name of a Patient, upper case, and its index in Patient.name."""
+    for n, name in enumerate(patient.name or []):
         text = name.text or " ".join([*(name.given or []), name.family or ""]).strip()
         if text and text.strip():
-            return " ".join(text.upper().split())
-    return None
+            return " ".join(text.upper().split()), n
+    return None, -1
+
+
+def _name(patient: Any) -> str | None:
+    return _name_at(patient)[0]
 
 
 def _check_nik(value: str, expression: str, issues: list[dict[str, Any]]) -> None:
@@ -87,7 +123,7 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
     """Map a birth Bundle to the fields of a birth report; returns (report or None, issues)."""
     issues: list[dict[str, Any]] = []
     if payload.get("resourceType") != "Bundle":
-        return None, [issue("structure", "Expected a FHIR Bundle", "resourceType")]
+        return None, [issue("structure", "Expected a FHIR Bundle", "Bundle.resourceType")]
     for i, entry in enumerate(payload.get("entry") or []):
         kind = (entry or {}).get("resource", {}).get("resourceType") if isinstance(entry, dict) else None
         try:
@@ -113,7 +149,9 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
     encounters = [(i, r) for i, r in resources if r.get_resource_type() == "Encounter"]
     observations = [(i, r) for i, r in resources if r.get_resource_type() == "Observation"]
 
+    paths: dict[str, str] = {}  # report field → the FHIRPath it was read from
     report: dict[str, Any] = {
+        "fhir_paths": paths,
         "child_name": None,
         "birth_place": "PEMATANGSIANTAR",
         "length_cm": None,
@@ -157,6 +195,7 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
                 born_at = None
             report["born_at"] = born_at
             report["birth_date"] = baby.birthDate
+            paths["born_at"] = paths["birth_date"] = f"{where}.birthDate"
         order = baby.multipleBirthInteger
         if order is None and baby.multipleBirthBoolean:
             issues.append(
@@ -176,52 +215,69 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
                     )
                 )
             report["multiple_birth_order"] = order
-        nik_ibu = _nik_of(baby.identifier, NIK_IBU_SYSTEM)
+        nik_ibu, k = _nik_at(baby.identifier, NIK_IBU_SYSTEM)
         assert nik_ibu is not None
-        _check_nik(nik_ibu, f"{where}.identifier", issues)
+        paths["mother_nik"] = f"{where}.identifier[{k}].value"
+        _check_nik(nik_ibu, paths["mother_nik"], issues)
         report["mother_nik"] = nik_ibu
 
     for i, mother in mothers[:1]:
-        mother_nik = _nik_of(mother.identifier, NIK_SYSTEM)
+        where = f"Bundle.entry[{i}].resource"
+        mother_nik, k = _nik_at(mother.identifier, NIK_SYSTEM)
         assert mother_nik is not None
-        _check_nik(mother_nik, f"Bundle.entry[{i}].resource.identifier", issues)
+        _check_nik(mother_nik, f"{where}.identifier[{k}].value", issues)
         if report.get("mother_nik") and mother_nik != report["mother_nik"]:
             issues.append(
                 issue(
                     "business-rule",
                     "The mother's NIK differs from the newborn's nik-ibu identifier",
-                    f"Bundle.entry[{i}].resource.identifier",
+                    f"{where}.identifier[{k}].value",
                 )
             )
+        else:  # the mother's own Patient is where her NIK, name and birth date are stated
+            paths["mother_nik"] = f"{where}.identifier[{k}].value"
+        name, n = _name_at(mother)
+        if name:
+            report["mother_name"] = name
+            paths["mother_name"] = f"{where}.name[{n}]"
+        if mother.birthDate is not None:
+            report["mother_birth_date"] = mother.birthDate
+            paths["mother_birth_date"] = f"{where}.birthDate"
     for i, person in related:
         roles = _codes(person.relationship)
-        nik = _nik_of(person.identifier, NIK_SYSTEM)
+        nik, k = _nik_at(person.identifier, NIK_SYSTEM)
         where = f"Bundle.entry[{i}].resource"
         if ROLE_FATHER in roles and nik:
-            _check_nik(nik, f"{where}.identifier", issues)
+            paths["father_nik"] = f"{where}.identifier[{k}].value"
+            _check_nik(nik, paths["father_nik"], issues)
             report["father_nik"] = nik
         elif ROLE_MOTHER in roles and nik and report.get("mother_nik") and nik != report["mother_nik"]:
             issues.append(
                 issue(
                     "business-rule",
                     "The MTH RelatedPerson's NIK differs from the mother's",
-                    f"{where}.identifier",
+                    f"{where}.identifier[{k}].value",
                 )
             )
 
     if encounters:
         i, encounter = encounters[0]
-        ident = next((x.value for x in encounter.identifier or [] if x.value), None)
+        k, ident = next(
+            ((k, x.value) for k, x in enumerate(encounter.identifier or []) if x.value), (0, None)
+        )
         report["hospital_reference"] = ident
+        paths["hospital_reference"] = f"Bundle.entry[{i}].resource.identifier[{k}].value"
         provider = encounter.serviceProvider
         if provider is not None and provider.identifier is not None and provider.identifier.value:
             report["facility_code"] = provider.identifier.value
+            paths["facility_code"] = f"Bundle.entry[{i}].resource.serviceProvider.identifier.value"
         for participant in encounter.participant or []:
             if participant.individual is not None and participant.individual.display:
                 report["attendant"] = participant.individual.display[:120]
                 break
     if not report.get("hospital_reference") and bundle.identifier is not None and bundle.identifier.value:
         report["hospital_reference"] = bundle.identifier.value
+        paths["hospital_reference"] = "Bundle.identifier.value"
     if not report.get("hospital_reference"):
         issues.append(
             issue(
@@ -232,7 +288,11 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
         )
     elif len(report["hospital_reference"]) > 64:
         issues.append(
-            issue("value", "The hospital's reference is longer than 64 characters", "Encounter.identifier")
+            issue(
+                "value",
+                "The hospital's reference is longer than 64 characters",
+                paths.get("hospital_reference", "Encounter.identifier"),
+            )
         )
 
     weight = None

@@ -57,11 +57,7 @@ def fhir_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except ReportRejected as err:
-            issues = [
-                fhir.issue(FHIR_ISSUE_CODE.get(p.status, "invalid"), f"{p.reason}: {p.message}", p.field)
-                for p in err.problems
-            ]
-            return _fhir_response(err.code, issues)
+            return _fhir_response(err.code, fhir.problem_issues(err.problems, FHIR_ISSUE_CODE))
         except ServiceError as err:
             diagnostics = f"{err.reason}: {err.message}"
             if err.extra.get("existing_id"):
@@ -127,7 +123,13 @@ class FhirBundle(MethodView):
         report, issues = fhir.parse_bundle(data)
         if report is None:
             return _fhir_response(422, issues)
-        return service.report_birth(UnitOfWork(), principal=current_principal(), report=report, source="fhir")
+        try:
+            return service.report_birth(
+                UnitOfWork(), principal=current_principal(), report=report, source="fhir"
+            )
+        except ReportRejected as err:  # each issue points at the entry the rule is about
+            issues = fhir.problem_issues(err.problems, FHIR_ISSUE_CODE, report["fhir_paths"])
+            return _fhir_response(err.code, issues)
 
 
 @blp.route("/adminduk/births/<birth_id>")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import marshmallow as ma
+from flask import current_app
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from gateway.extensions import Schema
@@ -16,6 +21,22 @@ NAME = validate.Regexp(
 )
 OPTIONAL_NAME = validate.Regexp(r"^\s*([A-Za-z][A-Za-z .,'\-]*)?$", error="Letters, spaces and . , ' - only")
 REASON = fields.String(required=True, validate=validate.Length(min=3, max=300))
+
+
+class LocalDateTime(fields.DateTime):
+    """A moment (stored in UTC) shown as ISO 8601 in the city's time zone, e.g. 2026-11-24T01:05:00+07:00.
+
+    Every datetime adminduk returns goes through this field, so a value answers the same whether it
+    came from the request (any offset) or from the database (UTC).
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # only ever UTC in this codebase (gateway.db stores aware UTC)
+            value = value.replace(tzinfo=UTC)
+        local = value.astimezone(ZoneInfo(current_app.config["TZ_LOCAL"]))
+        return super()._serialize(local, attr, obj, **kwargs)
 
 
 # ---- births ---------------------------------------------------------------------------------------------
@@ -43,6 +64,17 @@ class BirthReportSchema(Schema):
         metadata={"description": "birth attendant, e.g. 'dr. Sari Lubis, Sp.OG' or 'Bidan'"},
     )
     mother_nik = NikField(required=True)
+    mother_name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=120),
+        metadata={"description": "optional; if given it must match the registry for mother_nik"},
+    )
+    mother_birth_date = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "optional; if given it must match the registry for mother_nik"},
+    )
     father_nik = NikField(load_default=None, allow_none=True)
     hospital_reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
     facility_code = fields.String(
@@ -72,7 +104,7 @@ class TransitionSchema(Schema):
     to_state = fields.String()
     actor = fields.String()
     reason = fields.String(allow_none=True)
-    at = fields.DateTime()
+    at = LocalDateTime()
 
 
 class DocumentLinkSchema(Schema):
@@ -82,7 +114,7 @@ class DocumentLinkSchema(Schema):
     number = fields.String()
     version = fields.Integer()
     status = fields.String(metadata={"description": "valid | replaced | revoked"})
-    issued_at = fields.DateTime()
+    issued_at = LocalDateTime()
     rendered = fields.Boolean(metadata={"description": "the signed PDF is ready"})
     subject_resident_id = fields.String(allow_none=True)
     subject_name = fields.String(allow_none=True)
@@ -109,7 +141,7 @@ class BirthSummarySchema(Schema):
     multiple_birth_order = fields.Integer()
     child_nik = fields.String(allow_none=True)
     akta_number = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = LocalDateTime()
 
 
 class BirthSchema(Schema):
@@ -125,13 +157,13 @@ class BirthSchema(Schema):
     child_name = fields.String(allow_none=True)
     sex = fields.String()
     birth_date = fields.Date()
-    born_at = fields.DateTime(allow_none=True)
+    born_at = LocalDateTime(allow_none=True)
     multiple_birth_order = fields.Integer()
     child_nik = fields.String(allow_none=True)
     akta_number = fields.String(allow_none=True)
     parents_married = fields.Boolean(allow_none=True)
-    created_at = fields.DateTime()
-    registered_at = fields.DateTime(allow_none=True)
+    created_at = LocalDateTime()
+    registered_at = LocalDateTime(allow_none=True)
     transitions = fields.List(fields.Nested(TransitionSchema))
     documents = fields.List(fields.Nested(DocumentLinkSchema))
 
@@ -161,7 +193,7 @@ class ReviewItemSchema(Schema):
     tracking_number = fields.String()
     state = fields.String()
     review_reasons = fields.List(fields.String())
-    created_at = fields.DateTime()
+    created_at = LocalDateTime()
     summary = fields.String()
     url = fields.String()
 
@@ -225,8 +257,8 @@ class CorrectionSchema(Schema):
     attachment_content_type = fields.String()
     attachment_size = fields.Integer()
     decision_reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    decided_at = fields.DateTime(allow_none=True)
+    created_at = LocalDateTime()
+    decided_at = LocalDateTime(allow_none=True)
     transitions = fields.List(fields.Nested(TransitionSchema))
 
 
@@ -235,6 +267,15 @@ class CorrectionSchema(Schema):
 
 class DeathReportSchema(Schema):
     nik = NikField(required=True, metadata={"description": "NIK of the deceased"})
+    full_name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": "the deceased's full name; must match the registry for the NIK"},
+    )
+    birth_date = fields.Date(
+        required=True,
+        metadata={"description": "the deceased's birth date; must match the registry for the NIK"},
+    )
     died_at = fields.AwareDateTime(required=True)
     place = fields.String(required=True, validate=validate.Length(min=2, max=120))
     cause = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
@@ -251,11 +292,11 @@ class DeathSchema(Schema):
     decision_reason = fields.String(allow_none=True)
     nik = fields.String()
     name = fields.String()
-    died_at = fields.DateTime()
+    died_at = LocalDateTime()
     death_date = fields.Date()
     place = fields.String()
     akta_number = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    registered_at = fields.DateTime(allow_none=True)
+    created_at = LocalDateTime()
+    registered_at = LocalDateTime(allow_none=True)
     transitions = fields.List(fields.Nested(TransitionSchema))
     documents = fields.List(fields.Nested(DocumentLinkSchema))

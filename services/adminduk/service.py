@@ -53,6 +53,33 @@ def _age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def _same_name(given: str, registered: str) -> bool:
+    """Names compared as people write them: case and spacing do not matter."""
+    return " ".join(given.upper().split()) == " ".join(registered.upper().split())
+
+
+def _identity_problems(
+    person: Resident, *, name: str | None, born: date | None, reason: str, fields: tuple[str, str], who: str
+) -> list[Problem]:
+    """The name and birth date a report gives for a NIK against the registry (each only if given).
+
+    The message never says what the registry holds: a caller with a mistyped NIK learns nothing
+    about the person it belongs to.
+    """
+    problems = []
+    if name is not None and not _same_name(name, person.full_name):
+        problems.append(
+            Problem(422, reason, fields[0], f"The {who}'s name does not match the registry for this NIK")
+        )
+    if born is not None and born != person.birth_date:
+        problems.append(
+            Problem(
+                422, reason, fields[1], f"The {who}'s birth date does not match the registry for this NIK"
+            )
+        )
+    return problems
+
+
 # ---- who may do what ------------------------------------------------------------------------------------
 
 
@@ -170,8 +197,23 @@ def _check_birth_report(
     wanted = [n for n in (report["mother_nik"], father_nik) if n]
     people = {r.nik: r for r in _s(uow).scalars(select(Resident).where(Resident.nik.in_(wanted)))}
     mother = people.get(report["mother_nik"])
+    mismatch = (
+        _identity_problems(
+            mother,
+            name=report.get("mother_name") or None,
+            born=report.get("mother_birth_date"),
+            reason="mother_mismatch",
+            fields=("mother_name", "mother_birth_date"),
+            who="mother",
+        )
+        if mother is not None
+        else []
+    )
     if mother is None:
         problems.append(Problem(422, "mother_not_found", "mother_nik", "No resident with the mother's NIK"))
+    elif mismatch:
+        # Probably a mistyped NIK: the registry facts of whoever holds it are none of the caller's business.
+        problems += mismatch
     else:
         if mother.is_deceased:
             problems.append(
@@ -212,6 +254,15 @@ def _check_birth_report(
         elif father.deceased_at is not None and (birth_date - father.deceased_at).days > POSTHUMOUS_DAYS:
             reasons.append("father_deceased")
     return mother, father, reasons, birth_date
+
+
+def _given_name(name: str | None) -> str | None:
+    """The child's name as reported, or None when the hospital wrote its stand-in ('BY. NY. SITI').
+
+    Taking the stand-in as the legal name would leave the parents only a correction to name the child.
+    """
+    name = " ".join((name or "").upper().split())
+    return None if not name or wording.is_placeholder_name(name) else name
 
 
 def _dedupe_key(mother_nik: str, birth_date: date, order: int) -> str:
@@ -277,7 +328,7 @@ def report_birth(
             facility_code=facility,
             reported_by=principal.id,
             hospital_reference=report["hospital_reference"],
-            child_name=report.get("child_name"),
+            child_name=_given_name(report.get("child_name")),
             sex=report["sex"],
             birth_date=birth_date,
             born_at=report.get("born_at"),
@@ -598,6 +649,12 @@ def decide_birth(
 def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: str) -> dict[str, Any]:
     """A parent names a child registered without a name: registry updated, new akta/KIA/KK versions."""
     name = " ".join(name.upper().split())
+    if wording.is_placeholder_name(name):
+        raise ValidationFailed(
+            "Give the child's own name, not a hospital's 'Bayi Ny.' stand-in",
+            reason="placeholder_name",
+            errors={"json": {"name": ["Not a name: a 'Bayi Ny.' stand-in"]}},
+        )
     with uow:
         me = subject_resident_id(principal)
         stmt = select(Birth).where(Birth.id == birth_id)
@@ -610,7 +667,7 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
             raise Conflict("The birth is not registered yet", reason="birth_not_registered")
         child = _s(uow).get(Resident, birth.child_resident_id)
         assert child is not None
-        if child.full_name:
+        if child.full_name and not wording.is_placeholder_name(child.full_name):
             raise Conflict(
                 "The child already has a name; ask for a correction instead", reason="child_already_named"
             )
@@ -1035,6 +1092,17 @@ def _check_death(uow: UnitOfWork, *, report: dict[str, Any], problems: list[Prob
     if deceased is None:
         problems.append(Problem(422, "resident_not_found", "nik", "No resident with this NIK"))
         return None
+    mismatch = _identity_problems(
+        deceased,
+        name=report["full_name"],
+        born=report["birth_date"],
+        reason="deceased_mismatch",
+        fields=("full_name", "birth_date"),
+        who="deceased",
+    )
+    if mismatch:
+        problems += mismatch
+        return deceased
     if died_at.astimezone(_tz()).date() < deceased.birth_date:
         problems.append(
             Problem(422, "death_before_birth", "died_at", "The death is before the person's birth")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from gateway.identity import nik as nik_rules
@@ -26,6 +27,14 @@ KOTA = "KOTA PEMATANGSIANTAR"
 PROVINCE = "SUMATERA UTARA"
 AUTHORITY = "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL KOTA PEMATANGSIANTAR"
 OFFICIAL = "KEPALA DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL KOTA PEMATANGSIANTAR"
+
+# How hospitals write a newborn not named yet: "By. Ny. Siti Rahma", "Bayi Ny. …", "Bayi Nyonya …",
+# "By Ny …" (baby of Mrs …), "Bayi dari …", "An. By. Ny. …", "Bayi laki-laki Ny. …", or just "Bayi".
+_PLACEHOLDER = re.compile(
+    r"^(?:AN\.?\s*)?(?:BY|BAYI)\b\.?"
+    r"(?:\s*(?:LAKI-LAKI|LAKI|PEREMPUAN|LK|PR)\b\.?)?"
+    r"\s*(?:(?:NY|NYONYA|NN|NONA)\b\.?|DARI\b|$)"
+)
 
 _UNITS = (
     "",
@@ -80,3 +89,8 @@ def display_name(name: str | None, mother_name: str | None = None) -> str:
     if name:
         return name
     return f"BAYI NY. {mother_name}" if mother_name else "BELUM BERNAMA"
+
+
+def is_placeholder_name(name: str | None) -> bool:
+    """True for a hospital's stand-in for a newborn's name ('BY. NY. SITI'): not a name yet."""
+    return bool(name) and _PLACEHOLDER.match(" ".join((name or "").upper().split())) is not None

@@ -403,3 +403,55 @@ def test_akta_number_follows_the_configured_template(app, family, report_birth):
         app.config["AKTA_NUMBER_TEMPLATE"] = saved
     assert r.status_code == 201
     assert r.json["akta_number"] == f"AL.1272/{_today():%Y}/{_today():%m}/00001"
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    ["By. Ny. Siti Rahma Siregar", "Bayi Ny. Siti Siregar", "Bayi dari Siti Siregar", "By Ny Siti", "BAYI"],
+)
+def test_hospital_stand_in_name_is_no_name_and_the_parents_name_the_child(
+    client, family, report_birth, placeholder, db
+):
+    fam = family()
+    r = report_birth(birth_body(fam["mother"]["resident"].nik, child_name=placeholder))
+    assert r.status_code == 201, r.json
+    assert r.json["child_name"] is None and r.json["state"] == "registered"
+    child = db(lambda s: s.scalar(select(Resident).where(Resident.nik == r.json["child_nik"])))
+    assert child.full_name == ""
+    akta = next(d for d in r.json["documents"] if d["kind"] == "akta_kelahiran")
+    assert dict(db(lambda s: s.get(Document, akta["id"])).fields)["Nama"] == "BAYI NY. SITI SIREGAR"
+
+    url = f"/api/v1/adminduk/births/{r.json['id']}/name"
+    stand_in = client.post(url, json={"name": "Bayi Ny. Siti"}, headers=fam["mother"]["headers"])
+    assert stand_in.status_code == 422 and stand_in.json["reason"] == "placeholder_name"
+    named = client.post(url, json={"name": "Rahma Simanjuntak"}, headers=fam["mother"]["headers"])
+    assert named.status_code == 200, named.json
+    assert named.json["child_name"] == "RAHMA SIMANJUNTAK"
+
+
+def test_real_names_that_look_alike_are_kept(family, report_birth):
+    fam = family()
+    r = report_birth(birth_body(fam["mother"]["resident"].nik, child_name="Bayu Nyoman Siregar"))
+    assert r.status_code == 201 and r.json["child_name"] == "BAYU NYOMAN SIREGAR"
+
+
+def test_mother_name_and_birth_date_must_match_the_registry(client, family, report_birth, count):
+    fam = family()
+    mother = fam["mother"]["resident"]
+    cases = [
+        ({"mother_name": "Siti Lubis"}, ["mother_name"]),
+        ({"mother_birth_date": "1995-03-13"}, ["mother_birth_date"]),
+        ({"mother_name": "Ani", "mother_birth_date": "1990-01-01"}, ["mother_birth_date", "mother_name"]),
+    ]
+    for over, fields in cases:
+        r = report_birth(birth_body(mother.nik, **over))
+        assert r.status_code == 422 and r.json["reason"] == "mother_mismatch", r.json
+        assert sorted(r.json["errors"]["json"]) == fields
+        assert "SITI SIREGAR" not in str(r.json)
+    # a mismatch hides every other registry fact about the NIK's holder (here: a man)
+    r = report_birth(birth_body(fam["father"]["resident"].nik, mother_name="Siti Siregar"))
+    assert r.status_code == 422 and r.json["reason"] == "mother_mismatch"
+    assert [p["reason"] for p in r.json["problems"]] == ["mother_mismatch"]
+    assert count(Birth) == 0 and count(Transition) == 0
+    ok = report_birth(birth_body(mother.nik, mother_name=" siti  SIREGAR ", mother_birth_date="1995-03-12"))
+    assert ok.status_code == 201, ok.json

@@ -250,3 +250,63 @@ def test_malformed_fhir_json_is_an_operation_outcome(client, hospital, count):
     )
     assert r.status_code == 422 and r.json["issue"][0]["diagnostics"] == "Expected a FHIR Bundle"
     assert count(Birth) == 0
+
+
+def test_stand_in_newborn_name_in_a_bundle_leaves_the_child_unnamed(client, hospital, family):
+    fam = family()
+    payload = bundle(fam["mother"]["resident"].nik, fam["father"]["resident"].nik)
+    payload["entry"][0]["resource"]["name"] = [{"text": "By. Ny. Siti Rahma Siregar"}]
+    r = _post(client, hospital, payload)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert r.json["child_name"] is None
+    named = client.post(
+        f"/api/v1/adminduk/births/{r.json['id']}/name",
+        json={"name": "Putri Simanjuntak"},
+        headers=fam["father"]["headers"],
+    )
+    assert named.status_code == 200 and named.json["child_name"] == "PUTRI SIMANJUNTAK"
+
+
+def test_mother_patient_name_and_birth_date_must_match_the_registry(client, hospital, family, count):
+    fam = family()
+    payload = bundle(fam["mother"]["resident"].nik)
+    mother = payload["entry"][1]["resource"]
+    mother["name"] = [{"use": "official", "given": ["Siti"], "family": "Lubis"}]
+    mother["birthDate"] = "1995-03-13"
+    r = _post(client, hospital, payload)
+    assert r.status_code == 422 and r.headers["Content-Type"].startswith("application/fhir+json")
+    issues = r.json["issue"]
+    assert all(i["code"] == "business-rule" and "mother_mismatch" in i["diagnostics"] for i in issues)
+    assert sorted(e for i in issues for e in i["expression"]) == [
+        "Bundle.entry[1].resource.birthDate",
+        "Bundle.entry[1].resource.name[0]",
+    ]
+    assert count(Birth) == 0
+    mother["name"] = [{"given": ["siti"], "family": "SIREGAR"}]
+    mother["birthDate"] = "1995-03-12"
+    ok = _post(client, hospital, payload)
+    assert ok.status_code == 201, ok.get_data(as_text=True)
+
+
+def test_business_rule_issues_point_at_the_bundle_with_fhirpath(client, hospital, family):
+    fam = family()
+    payload = bundle(fam["father"]["resident"].nik)  # a man as the mother, born in the future
+    future = now_wib() + timedelta(days=3)
+    baby = payload["entry"][0]["resource"]
+    baby["birthDate"] = future.date().isoformat()
+    baby["_birthDate"]["extension"][0]["valueDateTime"] = future.isoformat()
+    r = _post(client, hospital, payload)
+    assert r.status_code == 422
+    where = {i["diagnostics"].split(":")[0]: i["expression"] for i in r.json["issue"]}
+    assert where["mother_not_female"] == ["Bundle.entry[1].resource.identifier[0].value"]
+    assert where["birth_in_future"] == ["Bundle.entry[0].resource.birthDate"]
+
+    other = bundle(fam["mother"]["resident"].nik, fam["mother"]["resident"].nik)
+    other["entry"][3]["resource"]["serviceProvider"]["identifier"]["value"] = "1272033"
+    r = _post(client, hospital, other)
+    assert r.status_code == 403
+    where = {i["diagnostics"].split(":")[0]: i["expression"] for i in r.json["issue"]}
+    assert where["facility_mismatch"] == ["Bundle.entry[3].resource.serviceProvider.identifier.value"]
+    assert where["father_is_mother"] == ["Bundle.entry[6].resource.identifier[0].value"]
+    for i in r.json["issue"]:
+        assert all(e.startswith("Bundle.") for e in i["expression"]), i
