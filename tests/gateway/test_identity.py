@@ -159,7 +159,7 @@ def test_tokens_with_none_alg_wrong_key_audience_or_expiry_are_401(client, citiz
     expired = jwt.encode(
         {**claims, "exp": int(time.time()) - 10}, ring.private_key, algorithm="EdDSA", headers={"kid": kid}
     )
-    hs256 = jwt.encode(claims, "secret", algorithm="HS256", headers={"kid": kid})
+    hs256 = jwt.encode(claims, "an-hmac-key-that-is-long-enough-x", algorithm="HS256", headers={"kid": kid})
     for token in (forged_none, wrong_key, wrong_aud, expired, hs256, "garbage"):
         r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401, token
