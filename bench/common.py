@@ -139,8 +139,11 @@ def wrk(
     duration: int = 15,
     script: Path | None = None,
     headers: dict[str, str] | None = None,
+    timeout: int | None = None,
 ) -> WrkResult:
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency"]
+    if timeout:  # wrk drops (and counts as errors) responses slower than this; its default is 2 s
+        cmd += ["--timeout", f"{timeout}s"]
     for key, value in (headers or {}).items():
         cmd += ["-H", f"{key}: {value}"]
     if script:
