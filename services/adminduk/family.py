@@ -74,6 +74,11 @@ def head_of(members: Sequence[Resident]) -> Resident | None:
     )
 
 
+def head_name(fields: Sequence[Sequence[str]]) -> str | None:
+    """The head of family printed on an issued KK version (its 'Nama Kepala Keluarga' field)."""
+    return next((row[1] for row in fields if row[0] == "Nama Kepala Keluarga" and row[1] != "-"), None)
+
+
 def kk_document_fields(*, kk_number: str, members: Sequence[Resident]) -> list[list[str]]:
     """The header of a KK: number, head of family and the family's address, as printed on the card."""
     head = head_of(members)

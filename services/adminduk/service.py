@@ -142,6 +142,9 @@ def transitions_of(uow: UnitOfWork, kind: str, subject_id: str) -> list[Transiti
 
 
 def document_link(document: Document, subject_name: str | None = None) -> dict[str, Any]:
+    """A document as listed to its owners. A KK is the family's card: its subject is the head of family."""
+    if document.kind == family.KK_KIND:
+        subject_name = family.head_name(document.fields)
     return {
         "id": document.id,
         "kind": document.kind,
@@ -346,6 +349,8 @@ def report_birth(
             document_ids=[],
         )
         trail = [_move(uow, "birth", birth, "notified", principal, initial=True)]
+        # The report read the parents' registry data (and a registration changes the mother's KK).
+        _audit_birth(uow, principal, birth, "report:birth", with_child=False)
         docs: list[Document] = []
         if reasons:
             trail.append(_move(uow, "birth", birth, "needs_review", principal, ", ".join(reasons)))
@@ -502,6 +507,19 @@ def birth_view(birth: Birth, transitions: list[Transition], docs: list[Document]
 # ---- births: reading, reviewing, naming -----------------------------------------------------------------
 
 
+def _audit_birth(
+    uow: UnitOfWork, principal: Principal, birth: Birth, action: str, *, with_child: bool = True
+) -> None:
+    """One audit row per resident the birth record is about: mother, father (if a resident), child."""
+    people = [birth.mother_resident_id, birth.father_resident_id]
+    if with_child:
+        people.append(birth.child_resident_id)
+    for resident_id in dict.fromkeys(p for p in people if p):
+        audit.record(
+            uow, actor=principal, resident_id=resident_id, action=action, resource=f"birth:{birth.id}"
+        )
+
+
 def parent_ids(birth: Birth) -> list[str]:
     """The child's parents in law: the mother, and the father only when the registry says married."""
     father = [birth.father_resident_id] if birth.parents_married and birth.father_resident_id else []
@@ -515,31 +533,16 @@ def _visible_birth(uow: UnitOfWork, principal: Principal, birth_id: str) -> Birt
         raise NotFound("Birth registration not found", reason="birth_not_found")
     if principal.is_client:
         if principal.facility and principal.facility == birth.facility_code:
+            _audit_birth(uow, principal, birth, "read:birth")
             return birth
     elif is_disdukcapil_officer(principal):
-        audit.record(
-            uow,
-            actor=principal,
-            resident_id=birth.mother_resident_id,
-            action="read:birth",
-            resource=f"birth:{birth.id}",
-        )
-        if birth.child_resident_id:
-            audit.record(
-                uow,
-                actor=principal,
-                resident_id=birth.child_resident_id,
-                action="read:birth",
-                resource=f"birth:{birth.id}",
-            )
+        _audit_birth(uow, principal, birth, "read:birth")
         return birth
     elif principal.is_citizen or principal.on_behalf_of:
         me = subject_resident_id(principal)
         if me in parent_ids(birth):
-            if principal.on_behalf_of:
-                audit.record(
-                    uow, actor=principal, resident_id=me, action="read:birth", resource=f"birth:{birth.id}"
-                )
+            if principal.on_behalf_of:  # a citizen reading their own child's record is not audited
+                _audit_birth(uow, principal, birth, "read:birth")
             return birth
     raise NotFound("Birth registration not found", reason="birth_not_found")
 
@@ -576,15 +579,14 @@ def list_births(
                 .offset((page - 1) * page_size)
             )
         )
-        if not principal.is_client:
-            for row in rows:
-                audit.record(
-                    uow,
-                    actor=principal,
-                    resident_id=row.mother_resident_id,
-                    action="list:births",
-                    resource=f"birth:{row.id}",
-                )
+        for row in rows:  # hospitals too: the list shows each mother's child's NIK
+            audit.record(
+                uow,
+                actor=principal,
+                resident_id=row.mother_resident_id,
+                action="list:births",
+                resource=f"birth:{row.id}",
+            )
         uow.commit()
         return rows, total
 
@@ -1201,24 +1203,21 @@ def report_death(uow: UnitOfWork, *, principal: Principal, report: dict[str, Any
                 extra={"existing_id": existing},
             ) from None
         trail = [_move(uow, "death", death, "notified", principal, initial=True)]
+        # The deceased's record is read and changed, and so is the family card of its head.
+        others = [m for m in family.living_members(uow, deceased.kk_number) if m.id != deceased.id]
+        head = family.head_of(others)
+        for resident_id in dict.fromkeys([deceased.id, *([head.id] if head else [])]):
+            audit.record(
+                uow,
+                actor=principal,
+                resident_id=resident_id,
+                action="report:death",
+                resource=f"death:{death.id}",
+            )
         docs: list[Document] = []
         if source == "family":
             trail.append(_move(uow, "death", death, "needs_review", principal, "family_report"))
-            audit.record(
-                uow,
-                actor=principal,
-                resident_id=deceased.id,
-                action="report:death",
-                resource=f"death:{death.id}",
-            )
         else:
-            audit.record(
-                uow,
-                actor=principal,
-                resident_id=deceased.id,
-                action="report:death",
-                resource=f"death:{death.id}",
-            )
             more, docs = _register_death(uow, death=death, deceased=deceased, principal=principal)
             trail += more
         uow.commit()
@@ -1313,6 +1312,13 @@ def _visible_death(uow: UnitOfWork, principal: Principal, death_id: str) -> Deat
         raise NotFound("Death registration not found", reason="death_not_found")
     if principal.is_client:
         if death.facility_code and principal.facility == death.facility_code:
+            audit.record(
+                uow,
+                actor=principal,
+                resident_id=death.resident_id,
+                action="read:death",
+                resource=f"death:{death.id}",
+            )
             return death
     elif is_disdukcapil_officer(principal):
         audit.record(

@@ -220,3 +220,42 @@ def test_bad_corrections_are_refused(client, family, report_birth, citizen, staf
     assert count(Correction) == 0
     putr = staff("officer", "DINAS_PUTR")
     assert client.get("/api/v1/adminduk/corrections", headers=putr["headers"]).status_code == 403
+
+
+def test_a_kk_is_listed_under_the_head_of_family_not_the_child_or_the_deceased(
+    client, family, report_birth, hospital
+):
+    fam, birth = _register(family, report_birth, child_name="Maria Rosa")
+    names = {d["kind"]: d["subject_name"] for d in birth["documents"]}
+    assert names == {"akta_kelahiran": "MARIA ROSA", "kia": "MARIA ROSA", "kk": "BUDI SIMANJUNTAK"}
+    detail = client.get(f"/api/v1/adminduk/births/{birth['id']}", headers=fam["mother"]["headers"]).json
+    assert {d["kind"]: d["subject_name"] for d in detail["documents"]} == names
+    mine = client.get("/api/v1/me/documents", headers=fam["mother"]["headers"]).json
+    assert {d["kind"]: d["subject_name"] for d in mine} == names
+
+    father = fam["father"]["resident"]  # the head dies: the new KK is headed by his widow
+    died = client.post(
+        "/api/v1/adminduk/deaths",
+        json={
+            "nik": father.nik,
+            "full_name": father.full_name,
+            "birth_date": father.birth_date.isoformat(),
+            "died_at": (now_wib() - timedelta(hours=1)).isoformat(),
+            "place": "RSUD dr. Djasamen Saragih",
+        },
+        headers={**hospital["headers"], "Idempotency-Key": "kk-head-death"},
+    )
+    assert died.status_code == 201, died.json
+    assert {d["kind"]: d["subject_name"] for d in died.json["documents"]} == {
+        "akta_kematian": "BUDI SIMANJUNTAK",
+        "kk": "SITI SIREGAR",
+    }
+    mine = client.get("/api/v1/me/documents?status=valid", headers=fam["mother"]["headers"]).json
+    kk = _by_kind(mine, "kk")
+    assert len(kk) == 1 and kk[0]["subject_name"] == "SITI SIREGAR" and kk[0]["version"] == 2
+    old_kk = _by_kind(
+        client.get("/api/v1/me/documents", headers=fam["mother"]["headers"]).json, "kk", "replaced"
+    )
+    assert old_kk[0]["subject_name"] == "BUDI SIMANJUNTAK"  # the head printed on that version
+    verify = client.get("/api/v1/verify/" + kk[0]["verify_url"].split("/api/v1/verify/", 1)[1])
+    assert verify.status_code == 200 and verify.json["public"]["kepala_keluarga"] == "S. S."
