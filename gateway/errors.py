@@ -6,7 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -104,13 +104,35 @@ def error_body(code: int, message: str, reason: str, errors: Any = None, **extra
 
 
 def error_response(
-    code: int, message: str, reason: str, errors: Any = None, headers: dict | None = None, **extra: Any
+    code: int,
+    message: str,
+    reason: str,
+    errors: Any = None,
+    headers: dict | None = None,
+    **extra: Any,
 ) -> Response:
+    renderer = _renderer_for_path()
+    if renderer is not None:
+        return renderer(code, message, errors, headers)
     response = jsonify(error_body(code, message, reason, errors, **extra))
     response.status_code = code
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _renderer_for_path() -> Any:
+    """A protocol mounted under its own prefix (Open311) may answer errors in its own format.
+
+    Services register `app.extensions["error_renderers"][prefix] = fn(code, message, errors, headers)`;
+    this also covers errors raised before any view matched (unknown paths, 405, 413).
+    """
+    if not has_request_context():
+        return None
+    for prefix, renderer in current_app.extensions.get("error_renderers", {}).items():
+        if request.path.startswith(prefix):
+            return renderer
+    return None
 
 
 def register_error_handlers(app: Flask) -> None:

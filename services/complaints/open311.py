@@ -649,6 +649,8 @@ class Updates(MethodView):
 
 def register(api: Api) -> None:
     api.register_blueprint(blp)
+    # Errors raised before any Open311 view matched (odd paths, 405, 413) use the spec's arrays too.
+    api._app.extensions.setdefault("error_renderers", {})["/open311/"] = error_response  # type: ignore[attr-defined]
     # Anything else under /open311/v2/ is a 404 in the specification's error format, not the API's.
     api._app.add_url_rule(  # type: ignore[attr-defined]
         "/open311/v2/<path:_>", endpoint="open311_unknown", view_func=_unknown_path, methods=["GET", "POST"]
