@@ -4,8 +4,8 @@ every table emptied after each test, a real RQ worker (burst) when Redis is conf
 from __future__ import annotations
 
 import os
-import shutil
 import secrets
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date
