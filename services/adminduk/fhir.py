@@ -7,7 +7,7 @@ Every problem found is reported at once, as a FHIR OperationOutcome.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -183,6 +183,8 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
             report["sex"] = GENDER[baby.gender]
         if baby.birthDate is None:
             issues.append(issue("required", "birthDate is required", f"{where}.birthDate"))
+        elif not isinstance(baby.birthDate, date):  # FHIR allows "2026" or "2026-11"; a birth needs the day
+            issues.append(issue("value", "birthDate must be a full date (YYYY-MM-DD)", f"{where}.birthDate"))
         else:
             born_at = None
             for ext in (baby.birthDate__ext.extension or []) if baby.birthDate__ext else []:
@@ -240,7 +242,7 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
         if name:
             report["mother_name"] = name
             paths["mother_name"] = f"{where}.name[{n}]"
-        if mother.birthDate is not None:
+        if mother.birthDate is not None:  # a full date, or "1995" / "1995-03" (compared as far as given)
             report["mother_birth_date"] = mother.birthDate
             paths["mother_birth_date"] = f"{where}.birthDate"
     for i, person in related:

@@ -47,7 +47,10 @@ class BirthReportSchema(Schema):
         load_default=None,
         allow_none=True,
         validate=[validate.Length(max=120), OPTIONAL_NAME],
-        metadata={"description": "may be empty at birth; the parents name the child later"},
+        metadata={
+            "description": "may be empty at birth; the parents name the child later. A hospital's "
+            "stand-in ('By. Ny. Siti …', 'Bayi Ny. …', 'Bayi dari …') counts as no name"
+        },
     )
     sex = fields.String(required=True, validate=validate.OneOf(["L", "P"]), metadata={"description": "L / P"})
     born_at = fields.AwareDateTime(

@@ -58,8 +58,21 @@ def _same_name(given: str, registered: str) -> bool:
     return " ".join(given.upper().split()) == " ".join(registered.upper().split())
 
 
+def _same_birth_date(given: date | str, registered: date) -> bool:
+    """A full date must be the registry's; a partial FHIR date ('1995', '1995-03') must agree as far as given."""
+    if isinstance(given, date):
+        return given == registered
+    return registered.isoformat().startswith(given) and len(given) in (4, 7)
+
+
 def _identity_problems(
-    person: Resident, *, name: str | None, born: date | None, reason: str, fields: tuple[str, str], who: str
+    person: Resident,
+    *,
+    name: str | None,
+    born: date | str | None,
+    reason: str,
+    fields: tuple[str, str],
+    who: str,
 ) -> list[Problem]:
     """The name and birth date a report gives for a NIK against the registry (each only if given).
 
@@ -71,7 +84,7 @@ def _identity_problems(
         problems.append(
             Problem(422, reason, fields[0], f"The {who}'s name does not match the registry for this NIK")
         )
-    if born is not None and born != person.birth_date:
+    if born is not None and not _same_birth_date(born, person.birth_date):
         problems.append(
             Problem(
                 422, reason, fields[1], f"The {who}'s birth date does not match the registry for this NIK"

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from gateway.db import UnitOfWork
 from gateway.documents.models import Document
 from gateway.identity.models import Resident
 from services.adminduk.models import Birth, Transition
@@ -455,3 +456,21 @@ def test_mother_name_and_birth_date_must_match_the_registry(client, family, repo
     assert count(Birth) == 0 and count(Transition) == 0
     ok = report_birth(birth_body(mother.nik, mother_name=" siti  SIREGAR ", mother_birth_date="1995-03-12"))
     assert ok.status_code == 201, ok.json
+
+
+def test_a_stand_in_name_recorded_before_this_rule_can_still_be_replaced_by_the_parents(
+    client, family, report_birth, app
+):
+    fam = family()
+    r = report_birth(birth_body(fam["mother"]["resident"].nik, child_name="Rahma"))
+    assert r.status_code == 201
+    with app.app_context(), UnitOfWork() as uow:  # a record from before: the stand-in as the name
+        child = uow.session.scalar(select(Resident).where(Resident.nik == r.json["child_nik"]))
+        child.full_name = "BY. NY. SITI SIREGAR"
+        uow.session.get(Birth, r.json["id"]).child_name = child.full_name
+        uow.commit()
+    url = f"/api/v1/adminduk/births/{r.json['id']}/name"
+    named = client.post(url, json={"name": "Rahma Simanjuntak"}, headers=fam["mother"]["headers"])
+    assert named.status_code == 200 and named.json["child_name"] == "RAHMA SIMANJUNTAK"
+    again = client.post(url, json={"name": "Lain"}, headers=fam["mother"]["headers"])
+    assert again.status_code == 409 and again.json["reason"] == "child_already_named"

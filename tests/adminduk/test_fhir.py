@@ -310,3 +310,20 @@ def test_business_rule_issues_point_at_the_bundle_with_fhirpath(client, hospital
     assert where["father_is_mother"] == ["Bundle.entry[6].resource.identifier[0].value"]
     for i in r.json["issue"]:
         assert all(e.startswith("Bundle.") for e in i["expression"]), i
+
+
+def test_partial_fhir_dates(client, hospital, family, count):
+    """FHIR allows '1995' or '1995-03': the mother's agrees as far as given; a newborn needs the day."""
+    fam = family()
+    payload = bundle(fam["mother"]["resident"].nik)
+    payload["entry"][1]["resource"]["birthDate"] = "1996"
+    r = _post(client, hospital, payload)
+    assert r.status_code == 422 and "mother_mismatch" in r.json["issue"][0]["diagnostics"]
+    baby = copy.deepcopy(payload)
+    del baby["entry"][0]["resource"]["_birthDate"]
+    baby["entry"][0]["resource"]["birthDate"] = now_wib().strftime("%Y-%m")
+    r = _post(client, hospital, baby)
+    assert r.status_code == 422 and r.json["issue"][0]["expression"] == ["Bundle.entry[0].resource.birthDate"]
+    assert count(Birth) == 0
+    payload["entry"][1]["resource"]["birthDate"] = "1995-03"
+    assert _post(client, hospital, payload).status_code == 201
