@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import g
+from flask import current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
@@ -23,6 +25,19 @@ class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+class LocalDateTime(ma.fields.DateTime):
+    """A moment (stored in UTC) shown as ISO 8601 in the city's time zone, e.g. 2026-11-24T01:05:00+07:00
+    (DESIGN.md §6: stored UTC, shown in Asia/Jakarta)."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # only ever UTC here: gateway.db stores aware UTC datetimes
+            value = value.replace(tzinfo=UTC)
+        local = value.astimezone(ZoneInfo(current_app.config["TZ_LOCAL"]))
+        return super()._serialize(local, attr, obj, **kwargs)
 
 
 class ErrorSchema(ma.Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from gateway.extensions import Schema
+from gateway.extensions import LocalDateTime, Schema
 
 
 class ReplacedBySchema(Schema):
@@ -19,7 +19,7 @@ class VerificationSchema(Schema):
     status = ma.fields.String(
         required=True, metadata={"enum": ["valid", "replaced", "revoked"], "example": "valid"}
     )
-    issued_at = ma.fields.AwareDateTime(required=True)
+    issued_at = LocalDateTime(required=True)
     title = ma.fields.String(required=True, metadata={"example": "KUTIPAN AKTA KELAHIRAN"})
     authority = ma.fields.String(required=True)
     public = ma.fields.Dict(

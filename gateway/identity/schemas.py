@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from gateway.extensions import Schema
+from gateway.extensions import LocalDateTime, Schema
 from gateway.identity import nik as nik_rules
 from gateway.identity import phones
 
@@ -142,7 +142,7 @@ class MeSchema(Schema):
 
 
 class AccessLogSchema(Schema):
-    at = fields.DateTime()
+    at = LocalDateTime()
     actor_role = fields.String()
     actor_opd = fields.String(allow_none=True)
     action = fields.String()
@@ -161,8 +161,8 @@ class NotificationSchema(Schema):
     title = fields.String()
     body = fields.String()
     ref = fields.String(allow_none=True)
-    read_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    read_at = LocalDateTime(allow_none=True)
+    created_at = LocalDateTime()
 
 
 class StaffCreateSchema(Schema):

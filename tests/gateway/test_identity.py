@@ -353,6 +353,7 @@ def test_counter_access_is_logged_once_per_request(client, citizen, staff):
     client.get("/api/v1/me", headers=headers)
     log = client.get("/api/v1/me/access-log", headers=mom["headers"]).json
     assert [entry["action"] for entry in log] == ["read:profile"]
+    assert log[0]["at"].endswith("+07:00")  # stored UTC, shown in Asia/Jakarta
 
 
 def test_password_reset_answer_looks_the_same_for_unknown_accounts(client, citizen):
