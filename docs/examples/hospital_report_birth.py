@@ -4,7 +4,8 @@
 Standard library only (urllib), Python 3.9+. The whole flow:
 
   1. get an access token with the OAuth2 client-credentials grant (form body);
-  2. POST the birth (plain JSON, or an HL7 FHIR R4 Bundle with --fhir) with an Idempotency-Key, and
+  2. POST the birth (plain JSON, or an HL7 FHIR R4 Bundle with --fhir; the mother's name and birth date
+     are checked against the registry) with an Idempotency-Key, and
      retry network errors, 5xx and 429 with the SAME key and the SAME bytes;
   3. treat 409 duplicate_birth as "already reported" and continue with the existing registration;
   4. poll GET /api/v1/adminduk/births/<id> until the documents are issued or the report is held for
@@ -14,6 +15,7 @@ Against `make run` (demo client rsud-djasamen, demo mother 1272015203959001):
 
     python3 docs/examples/hospital_report_birth.py
     python3 docs/examples/hospital_report_birth.py --fhir --order 2 --sex L   # her twin, as FHIR
+    python3 docs/examples/hospital_report_birth.py --base http://127.0.0.1:8010  # another server
 
 Exit status: 0 when the birth is registered/issued or waiting for review, 1 when it was refused.
 """
@@ -134,6 +136,10 @@ def birth_json(args: argparse.Namespace) -> dict:
         "multiple_birth_order": args.order,
         "attendant": args.attendant,
         "mother_nik": args.mother_nik,
+        # Optional, but worth sending: a mistyped NIK that belongs to another woman is refused
+        # (422 mother_mismatch) instead of registering the baby to her.
+        "mother_name": args.mother_name or None,
+        "mother_birth_date": args.mother_birth_date or None,
         "father_nik": args.father_nik or None,
         "hospital_reference": args.reference,
     }
@@ -196,16 +202,18 @@ def birth_bundle(args: argparse.Namespace) -> dict:
     }
     if args.name:  # leave the name out when the parents have not chosen one yet
         newborn["name"] = [{"use": "official", "text": args.name}]
+    mother_patient: dict = {
+        "resourceType": "Patient",
+        "gender": "female",
+        "identifier": [{"system": NIK, "value": args.mother_nik}],
+    }
+    if args.mother_name:  # compared with the registry (422 mother_mismatch)
+        mother_patient["name"] = [{"use": "official", "text": args.mother_name}]
+    if args.mother_birth_date:
+        mother_patient["birthDate"] = args.mother_birth_date
     entries = [
         entry(baby, newborn),
-        entry(
-            mother,
-            {
-                "resourceType": "Patient",
-                "gender": "female",
-                "identifier": [{"system": NIK, "value": args.mother_nik}],
-            },
-        ),
+        entry(mother, mother_patient),
         entry(
             "urn:uuid:" + _uuid(3),
             {
@@ -267,6 +275,8 @@ def main() -> int:
     p.add_argument("--facility", default="1272011", help="your facility code (FHIR serviceProvider)")
     p.add_argument("--fhir", action="store_true", help="send an HL7 FHIR R4 Bundle instead of JSON")
     p.add_argument("--mother-nik", default="1272015203959001")
+    p.add_argument("--mother-name", default="Siti Rahma Siregar", help="as on her KTP-el; empty to omit")
+    p.add_argument("--mother-birth-date", default="1995-03-12", help="YYYY-MM-DD; empty to omit")
     p.add_argument("--father-nik", default="1272010807929001", help="empty if unknown")
     p.add_argument("--sex", choices=("L", "P"), default="P")
     p.add_argument(
@@ -276,7 +286,11 @@ def main() -> int:
         help="ISO 8601 with offset, e.g. 2026-11-24T08:15:00+07:00 (default: an hour ago)",
     )
     p.add_argument("--order", type=int, default=1, help="multiple-birth order: 1, or 2 for a second twin")
-    p.add_argument("--name", default=None, help="the child's name, if the parents have chosen one")
+    p.add_argument(
+        "--name",
+        default=None,
+        help="the child's name, if the parents have chosen one (a 'By. Ny. ...' stand-in counts as none)",
+    )
     p.add_argument("--weight", type=int, default=3150, help="grams")
     p.add_argument("--length", type=float, default=49.5, help="cm")
     p.add_argument("--attendant", default="dr. Sari Lubis, Sp.OG")
