@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from sqlalchemy import select
 
 from gateway import notify
@@ -13,12 +10,13 @@ from gateway.identity.models import CitizenAccount
 from services.adminduk import wording
 from services.adminduk.application_models import Application, ApplicationEvent
 from services.adminduk.applications import label
+from services.adminduk.common import local_tz
 
 
 def _message(application: Application, event: ApplicationEvent) -> tuple[str, str]:
     """(title, body) in Indonesian; never a NIK or a phone number."""
     what = f"Permohonan {label(application)} {application.tracking_number}"
-    due = application.due_at.astimezone(ZoneInfo(current_app.config["TZ_LOCAL"])).date()
+    due = application.due_at.astimezone(local_tz()).date()
     note = f": {event.note}" if event.note else ""
     if event.kind == "submitted":
         return (

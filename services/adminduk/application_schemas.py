@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from gateway.extensions import Schema
+from gateway.extensions import LocalDateTime, Schema
 from gateway.identity.schemas import NikField
 from services.adminduk.application_models import KINDS, KK_CHANGES, REPRINTS, STATES
-from services.adminduk.schemas import LocalDateTime
 
 ATTACHMENT_KINDS = ("marriage_certificate", "police_loss_report", "ijazah", "supporting_document")
 # Education levels as SIAK records them (the KK's "Pendidikan" column).

@@ -11,12 +11,10 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from gateway import audit, events, outbox
 from gateway.auth import Principal
@@ -36,6 +34,7 @@ from services.adminduk.application_models import (
     ApplicationAttachment,
     ApplicationEvent,
 )
+from services.adminduk.common import age_on, local_today, session_of
 
 DISDUKCAPIL = "DISDUKCAPIL"
 NOTIFY_JOB = "services.adminduk.application_jobs:notify_step"
@@ -73,23 +72,6 @@ LABELS = {
 }
 
 
-def _s(uow: UnitOfWork) -> Session:
-    assert uow.session is not None
-    return uow.session
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TZ_LOCAL"])
-
-
-def _today() -> date:
-    return utcnow().astimezone(_tz()).date()
-
-
-def _age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def _as_date(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -118,7 +100,7 @@ def _require_officer(principal: Principal) -> None:
 
 
 def _applicant(uow: UnitOfWork, principal: Principal) -> Resident:
-    me = _s(uow).get(Resident, subject_resident_id(principal))
+    me = session_of(uow).get(Resident, subject_resident_id(principal))
     if me is None:
         raise NotFound("Resident not found", reason="resident_not_found")
     if not me.is_active:
@@ -239,11 +221,11 @@ def _check_kk_change(
                 "The registry already records this person as married",
                 "already_married",
             )
-        if married_on > _today():
+        if married_on > local_today():
             raise _invalid(
                 "kk_change.marriage_date", "The marriage date is in the future", "marriage_in_future"
             )
-        if married_on < subject.birth_date or _age_on(subject.birth_date, married_on) < 16:
+        if married_on < subject.birth_date or age_on(subject.birth_date, married_on) < 16:
             raise _invalid(
                 "kk_change.marriage_date",
                 "The person was too young at this marriage date",
@@ -259,7 +241,7 @@ def _check_kk_change(
 
 
 def _current(uow: UnitOfWork, series_key: str) -> Document | None:
-    return _s(uow).scalar(
+    return session_of(uow).scalar(
         select(Document).where(Document.series_key == series_key, Document.status == "valid")
     )
 
@@ -271,7 +253,7 @@ def _check_reprint(
     details: dict[str, Any] = {"document": document, "police_report_number": spec["police_report_number"]}
     lost_on = _as_date(spec.get("lost_on"))
     if lost_on is not None:
-        if lost_on > _today():
+        if lost_on > local_today():
             raise _invalid("reprint.lost_on", "The loss date is in the future", "lost_in_future")
         details["lost_on"] = lost_on.isoformat()
     if document == "kk":
@@ -282,7 +264,7 @@ def _check_reprint(
         details["kk_number"] = me.kk_number
         return document, me, details, f"reprint:kk:{me.kk_number}"
     subject = _relative(uow, me, spec.get("resident_nik"), field="reprint.resident_nik")
-    if document == "kia" and _age_on(subject.birth_date, _today()) >= KIA_AGE_LIMIT:
+    if document == "kia" and age_on(subject.birth_date, local_today()) >= KIA_AGE_LIMIT:
         raise _invalid(
             "reprint.resident_nik",
             "A KIA is for children under 17; adults hold a KTP-el",
@@ -362,7 +344,7 @@ def _check_move_out(
             raise _invalid(
                 "move_out.new_head_nik", "The new head must be a member who stays", "new_head_invalid"
             )
-        if _age_on(heir.birth_date, _today()) < ADULT_AGE and heir.marital_status not in MARRIED:
+        if age_on(heir.birth_date, local_today()) < ADULT_AGE and heir.marital_status not in MARRIED:
             raise _invalid("move_out.new_head_nik", "The new head must be an adult", "new_head_invalid")
         details["new_head_nik"] = heir.nik
     elif new_head:
@@ -417,7 +399,7 @@ def _store(uow: UnitOfWork, application: Application, files: list[tuple[dict[str
     now = utcnow()
     kinds = {item["kind"] for item, _ in files}
     if kinds:
-        for old in _s(uow).scalars(
+        for old in session_of(uow).scalars(
             select(ApplicationAttachment).where(
                 ApplicationAttachment.application_id == application.id,
                 ApplicationAttachment.kind.in_(kinds),
@@ -426,7 +408,7 @@ def _store(uow: UnitOfWork, application: Application, files: list[tuple[dict[str
         ):
             old.superseded_at = now
     for item, data in files:
-        _s(uow).add(
+        session_of(uow).add(
             ApplicationAttachment(
                 application_id=application.id,
                 kind=item["kind"],
@@ -438,7 +420,7 @@ def _store(uow: UnitOfWork, application: Application, files: list[tuple[dict[str
                 uploaded_at=now,
             )
         )
-    _s(uow).flush()
+    session_of(uow).flush()
 
 
 def required_attachments(kind: str, sub_kind: str | None) -> tuple[str, ...]:
@@ -447,7 +429,7 @@ def required_attachments(kind: str, sub_kind: str | None) -> tuple[str, ...]:
 
 def _require_attachments(uow: UnitOfWork, application: Application) -> None:
     have = set(
-        _s(uow).scalars(
+        session_of(uow).scalars(
             select(ApplicationAttachment.kind).where(
                 ApplicationAttachment.application_id == application.id,
                 ApplicationAttachment.superseded_at.is_(None),
@@ -500,11 +482,11 @@ def _step(
         visible_to_citizen=visible,
         at=utcnow(),
     )
-    _s(uow).add(event)
+    session_of(uow).add(event)
     application.state = to_state
     if not initial:
         application.version += 1
-    _s(uow).flush()
+    session_of(uow).flush()
     if visible:
         outbox.enqueue(uow, NOTIFY_JOB, application_id=application.id, event_id=event.id)
     return event
@@ -533,7 +515,7 @@ def _document_link(document: Document) -> dict[str, Any]:
 
 def application_view(uow: UnitOfWork, application: Application, *, staff: bool) -> dict[str, Any]:
     """The file as its applicant sees it; officers also see their internal notes."""
-    session = _s(uow)
+    session = session_of(uow)
     people = {
         r.id: r
         for r in session.scalars(
@@ -634,7 +616,7 @@ def _masked_details(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def _dedupe_conflict(uow: UnitOfWork, key: str) -> None:
-    existing = _s(uow).scalar(select(Application.id).where(Application.dedupe_key == key))
+    existing = session_of(uow).scalar(select(Application.id).where(Application.dedupe_key == key))
     if existing:
         raise Conflict(
             "An application for this is already open",
@@ -655,7 +637,7 @@ def submit(uow: UnitOfWork, *, principal: Principal, data: dict[str, Any]) -> di
         days = SLA_WORKDAYS[kind]
         application = Application(
             id=new_id(),
-            tracking_number=numbers.tracking_number("PM", _today()),
+            tracking_number=numbers.tracking_number("PM", local_today()),
             kind=kind,
             sub_kind=sub_kind,
             state="submitted",
@@ -675,12 +657,12 @@ def submit(uow: UnitOfWork, *, principal: Principal, data: dict[str, Any]) -> di
             resubmissions=0,
             document_ids=[],
         )
-        _s(uow).add(application)
+        session_of(uow).add(application)
         try:
-            _s(uow).flush()
+            session_of(uow).flush()
         except IntegrityError:
             # A concurrent request filed the same thing first: point at it.
-            _s(uow).rollback()
+            session_of(uow).rollback()
             _dedupe_conflict(uow, dedupe)
             raise
         _store(uow, application, files)
@@ -707,7 +689,7 @@ def _visible(
     stmt = select(Application).where(Application.id == application_id)
     if lock and uow.is_postgres:
         stmt = stmt.with_for_update()
-    application = _s(uow).scalar(stmt)
+    application = session_of(uow).scalar(stmt)
     if application is not None:
         if is_disdukcapil_officer(principal):
             for resident_id in dict.fromkeys(
@@ -745,9 +727,9 @@ def mine(
         where = [or_(Application.applicant_resident_id == me, Application.subject_resident_id == me)]
         if state:
             where.append(Application.state == state)
-        total = _s(uow).scalar(select(func.count()).select_from(Application).where(*where)) or 0
+        total = session_of(uow).scalar(select(func.count()).select_from(Application).where(*where)) or 0
         rows = list(
-            _s(uow).scalars(
+            session_of(uow).scalars(
                 select(Application)
                 .where(*where)
                 .order_by(Application.created_at.desc(), Application.id)
@@ -765,7 +747,7 @@ def attachment(
 ) -> tuple[bytes, str, str]:
     with uow:
         application = _visible(uow, principal, application_id)
-        row = _s(uow).get(ApplicationAttachment, attachment_id)
+        row = session_of(uow).get(ApplicationAttachment, attachment_id)
         if row is None or row.application_id != application.id:
             raise NotFound("Attachment not found", reason="attachment_not_found")
         result = (row.data, row.content_type, row.filename or f"{row.kind}")
@@ -881,9 +863,9 @@ def queue(
             where += [Application.state.in_(WITH_OFFICE), Application.due_at < now]
         elif overdue is False:
             where.append(or_(Application.state.not_in(WITH_OFFICE), Application.due_at >= now))
-        total = _s(uow).scalar(select(func.count()).select_from(Application).where(*where)) or 0
+        total = session_of(uow).scalar(select(func.count()).select_from(Application).where(*where)) or 0
         rows = list(
-            _s(uow).execute(
+            session_of(uow).execute(
                 select(Application, Resident.full_name, Resident.nik)
                 .join(Resident, Resident.id == Application.applicant_resident_id)
                 .where(*where)
@@ -1027,7 +1009,7 @@ def approve(
     with uow:
         application = _for_officer(uow, principal, application_id, if_match)
         _with_office(application)
-        applicant = _s(uow).get(Resident, application.applicant_resident_id)
+        applicant = session_of(uow).get(Resident, application.applicant_resident_id)
         if applicant is None or not applicant.is_active:
             raise Conflict("The applicant no longer lives in the city", reason="applicant_not_active")
         # The registry may have changed since filing (a death, another application): check again.
@@ -1105,7 +1087,7 @@ def _apply_kk_change(
             member.address = details["address"]
             member.rt = details["rt"]
             member.rw = details["rw"]
-        _s(uow).flush()
+        session_of(uow).flush()
         kk = family.issue_kk_version(
             uow,
             kk_number=applicant.kk_number,
@@ -1130,16 +1112,16 @@ def _apply_kk_change(
             f"Perubahan status perkawinan {name}: {details['marital_status']}, "
             f"akta perkawinan {details['marriage_certificate_number']} tgl {wording.tanggal(married_on)} ({ref})"
         )
-    _s(uow).flush()
+    session_of(uow).flush()
     return [family.issue_kk_version(uow, kk_number=applicant.kk_number, reason=reason)]
 
 
 def _reissue_kias(uow: UnitOfWork, members: list[Resident], *, head_name: str) -> list[Document]:
     out = []
-    today = _today()
+    today = local_today()
     for child in members:
         current = _current(uow, certificates.kia_series(child.id))
-        if current is None or _age_on(child.birth_date, today) >= KIA_AGE_LIMIT:
+        if current is None or age_on(child.birth_date, today) >= KIA_AGE_LIMIT:
             continue
         mother = resident_by_nik(uow, child.mother_nik) if child.mother_nik else None
         if mother is None:
@@ -1164,7 +1146,7 @@ def _apply_reprint(
     uow: UnitOfWork, *, applicant: Resident, subject: Resident, details: dict[str, Any], ref: str
 ) -> Document:
     """A lost document printed again: the next version of the same series (the lost one: replaced)."""
-    today = _today()
+    today = local_today()
     note = (
         f"Pengganti dokumen hilang, surat keterangan kehilangan No. {details['police_report_number']}; "
         f"dicetak ulang {wording.tanggal(today)} ({ref})"
@@ -1199,7 +1181,7 @@ def _apply_move_out(
     uow: UnitOfWork, *, applicant: Resident, details: dict[str, Any], ref: str
 ) -> list[Document]:
     """SKPWNI for the movers; they leave the registry of the city and the KK (a new version, or none left)."""
-    today = _today()
+    today = local_today()
     kk_number = applicant.kk_number
     movers = [resident_by_nik(uow, nik) for nik in details["member_niks"]]
     assert all(movers)
@@ -1264,7 +1246,7 @@ def _apply_move_out(
         heir = resident_by_nik(uow, details["new_head_nik"])
         assert heir is not None
         heir.family_relationship = HEAD
-    _s(uow).flush()
+    session_of(uow).flush()
     docs = [skpwni]
     if family.living_members(uow, kk_number):
         docs.append(

@@ -14,14 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gateway.db import UnitOfWork
 from gateway.identity import nik as nik_rules
 from gateway.identity.models import Resident
+from services.adminduk.common import session_of
 from services.adminduk.models import Counter
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: nothing to confuse over the phone
-
-
-def _s(uow: UnitOfWork):  # noqa: ANN202 - tiny accessor
-    assert uow.session is not None
-    return uow.session
 
 
 def next_value(uow: UnitOfWork, key: str, *, start: int | Any = 1, floor: Any = None) -> int:
@@ -39,7 +35,7 @@ def next_value(uow: UnitOfWork, key: str, *, start: int | Any = 1, floor: Any = 
     if floor is not None:
         increment = (func.greatest if uow.is_postgres else func.max)(increment, stmt.excluded.value)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={"value": increment})
-    return int(_s(uow).execute(stmt.returning(table.c.value)).scalar_one())
+    return int(session_of(uow).execute(stmt.returning(table.c.value)).scalar_one())
 
 
 def lock(uow: UnitOfWork, key: str) -> None:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
-
 import marshmallow as ma
-from flask import current_app
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from gateway.extensions import Schema
+from gateway.extensions import LocalDateTime, Schema
 from gateway.identity.schemas import NikField
 
 WEIGHT_GRAMS = (300, 7000)
@@ -21,22 +16,6 @@ NAME = validate.Regexp(
 )
 OPTIONAL_NAME = validate.Regexp(r"^\s*([A-Za-z][A-Za-z .,'\-]*)?$", error="Letters, spaces and . , ' - only")
 REASON = fields.String(required=True, validate=validate.Length(min=3, max=300))
-
-
-class LocalDateTime(fields.DateTime):
-    """A moment (stored in UTC) shown as ISO 8601 in the city's time zone, e.g. 2026-11-24T01:05:00+07:00.
-
-    Every datetime adminduk returns goes through this field, so a value answers the same whether it
-    came from the request (any offset) or from the database (UTC).
-    """
-
-    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:  # only ever UTC in this codebase (gateway.db stores aware UTC)
-            value = value.replace(tzinfo=UTC)
-        local = value.astimezone(ZoneInfo(current_app.config["TZ_LOCAL"]))
-        return super()._serialize(local, attr, obj, **kwargs)
 
 
 # ---- births ---------------------------------------------------------------------------------------------

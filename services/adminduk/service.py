@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, TypeVar
 
-from flask import current_app
 from sqlalchemy import func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from gateway import audit, events, outbox
 from gateway.auth import Principal
@@ -21,6 +18,7 @@ from gateway.identity import wilayah
 from gateway.identity.models import CitizenAccount, RefreshToken, Resident
 from gateway.identity.service import resident_by_nik, subject_resident_id
 from services.adminduk import certificates, family, numbers, uploads, wording
+from services.adminduk.common import age_on, local_today, local_tz, session_of
 from services.adminduk.errors import Problem, ReportRejected
 from services.adminduk.models import Birth, Correction, Death, Transition
 
@@ -34,23 +32,7 @@ POSTHUMOUS_DAYS = 300  # a child born this long after the father's death is stil
 MARRIED = {"KAWIN", "KAWIN TERCATAT"}
 HUSBAND = {"KEPALA KELUARGA", "SUAMI"}
 JOBS = "services.adminduk.jobs"
-
-
-def _s(uow: UnitOfWork) -> Session:
-    assert uow.session is not None
-    return uow.session
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TZ_LOCAL"])
-
-
-def _today() -> date:
-    return utcnow().astimezone(_tz()).date()
-
-
-def _age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+Reviewed = TypeVar("Reviewed", Birth, Death)
 
 
 def _same_name(given: str, registered: str) -> bool:
@@ -141,7 +123,7 @@ def _move(
         at=utcnow(),
     )
     subject.state = to_state
-    _s(uow).add(row)
+    session_of(uow).add(row)
     return row
 
 
@@ -151,7 +133,7 @@ def transitions_of(uow: UnitOfWork, kind: str, subject_id: str) -> list[Transiti
         .where(Transition.subject_kind == kind, Transition.subject_id == subject_id)
         .order_by(Transition.at, Transition.id)
     )
-    return list(_s(uow).scalars(stmt))
+    return list(session_of(uow).scalars(stmt))
 
 
 def document_link(document: Document, subject_name: str | None = None) -> dict[str, Any]:
@@ -177,7 +159,7 @@ def document_link(document: Document, subject_name: str | None = None) -> dict[s
 def _documents_by_id(uow: UnitOfWork, ids: list[str]) -> list[Document]:
     if not ids:
         return []
-    rows = {d.id: d for d in _s(uow).scalars(select(Document).where(Document.id.in_(ids)))}
+    rows = {d.id: d for d in session_of(uow).scalars(select(Document).where(Document.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -187,7 +169,7 @@ def _documents_by_id(uow: UnitOfWork, ids: list[str]) -> list[Document]:
 def _birth_moment(report: dict[str, Any]) -> tuple[date, datetime | None]:
     born_at: datetime | None = report.get("born_at")
     if born_at is not None:
-        return born_at.astimezone(_tz()).date(), born_at
+        return born_at.astimezone(local_tz()).date(), born_at
     return report["birth_date"], None
 
 
@@ -206,12 +188,12 @@ def _check_birth_report(
             )
         )
     birth_date, born_at = _birth_moment(report)
-    today = _today()
+    today = local_today()
     if (born_at is not None and born_at > utcnow() + CLOCK_SKEW) or birth_date > today:
         problems.append(Problem(422, "birth_in_future", "born_at", "The birth is in the future"))
     father_nik = report.get("father_nik")
     wanted = [n for n in (report["mother_nik"], father_nik) if n]
-    people = {r.nik: r for r in _s(uow).scalars(select(Resident).where(Resident.nik.in_(wanted)))}
+    people = {r.nik: r for r in session_of(uow).scalars(select(Resident).where(Resident.nik.in_(wanted)))}
     mother = people.get(report["mother_nik"])
     mismatch = (
         _identity_problems(
@@ -239,7 +221,7 @@ def _check_birth_report(
             problems.append(
                 Problem(422, "mother_not_female", "mother_nik", "The mother's NIK belongs to a male resident")
             )
-        age = _age_on(mother.birth_date, birth_date)
+        age = age_on(mother.birth_date, birth_date)
         if not MOTHER_AGE[0] <= age <= MOTHER_AGE[1]:
             problems.append(
                 Problem(
@@ -297,7 +279,7 @@ def _duplicate_reasons(
         birth_date + timedelta(days=DUPLICATE_WINDOW_DAYS),
     )
     births = list(
-        _s(uow).execute(
+        session_of(uow).execute(
             select(Birth.id, Birth.birth_date, Birth.multiple_birth_order, Birth.child_resident_id).where(
                 Birth.mother_nik == mother.nik,
                 Birth.birth_date.between(low, high),
@@ -317,7 +299,9 @@ def _duplicate_reasons(
         reasons.append("possible_duplicate")
     ours = {row.child_resident_id for row in births if row.child_resident_id}
     children = list(
-        _s(uow).execute(select(Resident.id, Resident.birth_date).where(Resident.mother_nik == mother.nik))
+        session_of(uow).execute(
+            select(Resident.id, Resident.birth_date).where(Resident.mother_nik == mother.nik)
+        )
     )
     close = [c.id for c in children if low <= c.birth_date <= high]
     if "possible_duplicate" not in reasons and any(rid not in ours for rid in close):
@@ -338,7 +322,7 @@ def report_birth(
         # Added to the session only at the end: one INSERT of the finished row, not an INSERT + UPDATEs.
         birth = Birth(
             id=new_id(),
-            tracking_number=numbers.tracking_number("LT", _today()),
+            tracking_number=numbers.tracking_number("LT", local_today()),
             state="notified",
             source=source,
             facility_code=facility,
@@ -372,13 +356,13 @@ def report_birth(
                 uow, birth=birth, mother=mother, father=father, principal=principal, ordinal=ordinal
             )
             trail += more
-        _s(uow).add(birth)
+        session_of(uow).add(birth)
         try:
             uow.commit()
         except IntegrityError:
             # A concurrent request reported the same birth first (the unique dedupe_key): point at it.
-            _s(uow).rollback()
-            existing = _s(uow).scalar(select(Birth.id).where(Birth.dedupe_key == birth.dedupe_key))
+            session_of(uow).rollback()
+            existing = session_of(uow).scalar(select(Birth.id).where(Birth.dedupe_key == birth.dedupe_key))
             if existing is None:
                 raise
             raise Conflict(
@@ -400,7 +384,7 @@ def _register_birth(
     ordinal: int | None = None,
 ) -> tuple[list[Transition], list[Document]]:
     """One transaction: the newborn in the registry with a fresh NIK, the akta number, akta + KIA + KK."""
-    session = _s(uow)
+    session = session_of(uow)
     region = wilayah.kecamatan_of_kelurahan(mother.kelurahan_code)
     nik = numbers.allocate_nik(uow, region=region, birth_date=birth.birth_date, sex=birth.sex)
     married = bool(
@@ -467,7 +451,7 @@ def _issue_child_documents(
     for the whole city, so it is locked as late in the transaction as possible (locks are always
     taken in the order NIK prefix → family KK → akta day, so concurrent registrations cannot deadlock).
     """
-    today = _today()
+    today = local_today()
     kk = family.issue_kk_version(uow, kk_number=child.kk_number, reason=kk_reason)
     if birth.akta_number is None:
         birth.akta_number = numbers.birth_akta_number(uow, on=today)
@@ -541,7 +525,7 @@ def parent_ids(birth: Birth) -> list[str]:
 
 def _visible_birth(uow: UnitOfWork, principal: Principal, birth_id: str) -> Birth:
     """The reporting facility, the parents (or the counter serving one) and Disdukcapil officers."""
-    birth = _s(uow).get(Birth, birth_id)
+    birth = session_of(uow).get(Birth, birth_id)
     if birth is None:
         raise NotFound("Birth registration not found", reason="birth_not_found")
     if principal.is_client:
@@ -582,9 +566,9 @@ def list_births(
     if hospital_reference:
         where.append(Birth.hospital_reference == hospital_reference)
     with uow:
-        total = _s(uow).scalar(select(func.count()).select_from(Birth).where(*where)) or 0
+        total = session_of(uow).scalar(select(func.count()).select_from(Birth).where(*where)) or 0
         rows = list(
-            _s(uow).scalars(
+            session_of(uow).scalars(
                 select(Birth)
                 .where(*where)
                 .order_by(Birth.created_at.desc(), Birth.id)
@@ -614,25 +598,37 @@ def get_birth(uow: UnitOfWork, *, principal: Principal, birth_id: str) -> dict[s
         return view
 
 
+def _held_for_review(uow: UnitOfWork, model: type[Reviewed], record_id: str) -> Reviewed:
+    """The birth or death report `record_id`, locked (on PostgreSQL) while an officer decides on it.
+
+    404 if there is none; 409 unless it is held for review.
+    """
+    stmt = select(model).where(model.id == record_id)
+    if uow.is_postgres:
+        stmt = stmt.with_for_update()
+    record = session_of(uow).scalar(stmt)
+    if record is None:
+        what = model.__name__.lower()
+        raise NotFound(f"{model.__name__} registration not found", reason=f"{what}_not_found")
+    if record.state != "needs_review":
+        raise Conflict(f"This report is {record.state}, not waiting for review", reason="not_under_review")
+    return record
+
+
 def decide_birth(
     uow: UnitOfWork, *, principal: Principal, birth_id: str, approve: bool, reason: str
 ) -> dict[str, Any]:
     """An officer approves (the birth is registered now) or rejects a report held for review."""
     require_disdukcapil_officer(principal)
     with uow:
-        stmt = select(Birth).where(Birth.id == birth_id)
-        if uow.is_postgres:
-            stmt = stmt.with_for_update()
-        birth = _s(uow).scalar(stmt)
-        if birth is None:
-            raise NotFound("Birth registration not found", reason="birth_not_found")
-        if birth.state != "needs_review":
-            raise Conflict(f"This report is {birth.state}, not waiting for review", reason="not_under_review")
+        birth = _held_for_review(uow, Birth, birth_id)
         birth.decision_reason = reason
         if approve:
-            mother = _s(uow).get(Resident, birth.mother_resident_id)
+            mother = session_of(uow).get(Resident, birth.mother_resident_id)
             assert mother is not None
-            father = _s(uow).get(Resident, birth.father_resident_id) if birth.father_resident_id else None
+            father = (
+                session_of(uow).get(Resident, birth.father_resident_id) if birth.father_resident_id else None
+            )
             _register_birth(
                 uow,
                 birth=birth,
@@ -653,7 +649,7 @@ def decide_birth(
             resource=f"birth:{birth.id}",
             reason=reason,
         )
-        _s(uow).flush()  # the view shows this commit's state, not what a job did right after it
+        session_of(uow).flush()  # the view shows this commit's state, not what a job did right after it
         view = birth_view(
             birth, transitions_of(uow, "birth", birth.id), _documents_by_id(uow, birth.document_ids)
         )
@@ -675,12 +671,12 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
         stmt = select(Birth).where(Birth.id == birth_id)
         if uow.is_postgres:
             stmt = stmt.with_for_update()
-        birth = _s(uow).scalar(stmt)
+        birth = session_of(uow).scalar(stmt)
         if birth is None or me not in parent_ids(birth):
             raise NotFound("Birth registration not found", reason="birth_not_found")
         if birth.state not in ("registered", "issued") or not birth.child_resident_id:
             raise Conflict("The birth is not registered yet", reason="birth_not_registered")
-        child = _s(uow).get(Resident, birth.child_resident_id)
+        child = session_of(uow).get(Resident, birth.child_resident_id)
         assert child is not None
         if child.full_name and not wording.is_placeholder_name(child.full_name):
             raise Conflict(
@@ -688,9 +684,9 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
             )
         child.full_name = name
         birth.child_name = name
-        _s(uow).flush()
+        session_of(uow).flush()
         docs = _reissue_for_birth(uow, birth=birth, child=child, kk_reason=f"Pemberian nama anak: {name}")
-        _s(uow).add(
+        session_of(uow).add(
             Transition(
                 subject_kind="birth",
                 subject_id=birth.id,
@@ -703,18 +699,18 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
             )
         )
         outbox.enqueue(uow, f"{JOBS}:birth_documents_reissued", birth_id=birth.id, event="named")
-        _s(uow).flush()
+        session_of(uow).flush()
         view = birth_view(birth, transitions_of(uow, "birth", birth.id), docs)
         uow.commit()
         return view
 
 
 def _reissue_for_birth(uow: UnitOfWork, *, birth: Birth, child: Resident, kk_reason: str) -> list[Document]:
-    mother = _s(uow).get(Resident, birth.mother_resident_id)
+    mother = session_of(uow).get(Resident, birth.mother_resident_id)
     assert mother is not None
     father = None
     if birth.parents_married and birth.father_resident_id:
-        father = _s(uow).get(Resident, birth.father_resident_id)
+        father = session_of(uow).get(Resident, birth.father_resident_id)
     return _issue_child_documents(
         uow, birth=birth, child=child, mother=mother, father=father, kk_reason=kk_reason
     )
@@ -743,9 +739,9 @@ def list_reviews(
                 ).where(Death.state == state)
             )
         queue = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-        total = _s(uow).scalar(select(func.count()).select_from(queue)) or 0
+        total = session_of(uow).scalar(select(func.count()).select_from(queue)) or 0
         rows = list(
-            _s(uow).execute(
+            session_of(uow).execute(
                 select(queue.c.id, queue.c.kind)
                 .order_by(queue.c.created_at, queue.c.id)
                 .limit(page_size)
@@ -755,12 +751,12 @@ def list_reviews(
         birth_ids = [r.id for r in rows if r.kind == "birth"]
         death_ids = [r.id for r in rows if r.kind == "death"]
         births = (
-            {b.id: b for b in _s(uow).scalars(select(Birth).where(Birth.id.in_(birth_ids)))}
+            {b.id: b for b in session_of(uow).scalars(select(Birth).where(Birth.id.in_(birth_ids)))}
             if birth_ids
             else {}
         )
         deaths = (
-            {d.id: d for d in _s(uow).scalars(select(Death).where(Death.id.in_(death_ids)))}
+            {d.id: d for d in session_of(uow).scalars(select(Death).where(Death.id.in_(death_ids)))}
             if death_ids
             else {}
         )
@@ -820,11 +816,11 @@ def my_documents(uow: UnitOfWork, *, principal: Principal, status: str | None = 
     """The citizen's own documents and their children's (every version), newest first."""
     with uow:
         me_id = subject_resident_id(principal)
-        me = _s(uow).get(Resident, me_id)
+        me = session_of(uow).get(Resident, me_id)
         if me is None:
             raise NotFound("Resident not found", reason="resident_not_found")
         children = list(
-            _s(uow).scalars(
+            session_of(uow).scalars(
                 select(Resident).where(or_(Resident.mother_nik == me.nik, Resident.father_nik == me.nik))
             )
         )
@@ -832,7 +828,7 @@ def my_documents(uow: UnitOfWork, *, principal: Principal, status: str | None = 
         mother_niks = {c.mother_nik for c in children if c.mother_nik} | {me.mother_nik} - {None}
         mother_names: dict[str, str] = {}
         if mother_niks:
-            rows = _s(uow).execute(
+            rows = session_of(uow).execute(
                 select(Resident.nik, Resident.full_name).where(Resident.nik.in_(mother_niks))
             )
             mother_names = {row.nik: row.full_name for row in rows}
@@ -864,11 +860,11 @@ def submit_correction(uow: UnitOfWork, *, principal: Principal, data: dict[str, 
     attachment = uploads.decode(data["attachment"])
     with uow:
         me_id = subject_resident_id(principal)
-        me = _s(uow).get(Resident, me_id)
+        me = session_of(uow).get(Resident, me_id)
         if me is None:
             raise NotFound("Resident not found", reason="resident_not_found")
         children = list(
-            _s(uow).scalars(
+            session_of(uow).scalars(
                 select(Resident.id).where(or_(Resident.mother_nik == me.nik, Resident.father_nik == me.nik))
             )
         )
@@ -887,8 +883,10 @@ def submit_correction(uow: UnitOfWork, *, principal: Principal, data: dict[str, 
             raise Conflict(
                 "Ask for a correction of the current version of the akta", reason="document_not_current"
             )
-        birth = _s(uow).scalar(select(Birth).where(Birth.child_resident_id == doc.subject_resident_id))
-        subject = _s(uow).get(Resident, doc.subject_resident_id) if doc.subject_resident_id else None
+        birth = session_of(uow).scalar(
+            select(Birth).where(Birth.child_resident_id == doc.subject_resident_id)
+        )
+        subject = session_of(uow).get(Resident, doc.subject_resident_id) if doc.subject_resident_id else None
         if birth is None or subject is None:
             raise NotFound("Document not found", reason="document_not_found")
         name, born = data.get("corrected_name"), data.get("corrected_birth_date")
@@ -898,13 +896,13 @@ def submit_correction(uow: UnitOfWork, *, principal: Principal, data: dict[str, 
                 reason="nothing_to_correct",
                 errors={"json": {"corrected_name": ["Same as the registry"]}},
             )
-        if born and born > _today():
+        if born and born > local_today():
             raise ValidationFailed(
                 "A birth date cannot be in the future",
                 reason="birth_in_future",
                 errors={"json": {"corrected_birth_date": ["In the future"]}},
             )
-        pending = _s(uow).scalar(
+        pending = session_of(uow).scalar(
             select(Correction.id).where(Correction.resident_id == subject.id, Correction.state == "submitted")
         )
         if pending:
@@ -914,7 +912,7 @@ def submit_correction(uow: UnitOfWork, *, principal: Principal, data: dict[str, 
                 extra={"existing_id": pending},
             )
         correction = Correction(
-            tracking_number=numbers.tracking_number("PB", _today()),
+            tracking_number=numbers.tracking_number("PB", local_today()),
             state="submitted",
             requested_by_resident_id=me.id,
             resident_id=subject.id,
@@ -929,15 +927,15 @@ def submit_correction(uow: UnitOfWork, *, principal: Principal, data: dict[str, 
             attachment_content_type=data["attachment"]["content_type"],
             attachment_size=len(attachment),
         )
-        _s(uow).add(correction)
-        _s(uow).flush()
+        session_of(uow).add(correction)
+        session_of(uow).flush()
         _move(uow, "correction", correction, "submitted", principal, initial=True)
         uow.commit()
         return correction
 
 
 def _visible_correction(uow: UnitOfWork, principal: Principal, correction_id: str) -> Correction:
-    correction = _s(uow).get(Correction, correction_id)
+    correction = session_of(uow).get(Correction, correction_id)
     if correction is None:
         raise NotFound("Correction not found", reason="correction_not_found")
     if is_disdukcapil_officer(principal):
@@ -1007,10 +1005,13 @@ def list_corrections(
     require_disdukcapil_officer(principal)
     with uow:
         total = (
-            _s(uow).scalar(select(func.count()).select_from(Correction).where(Correction.state == state)) or 0
+            session_of(uow).scalar(
+                select(func.count()).select_from(Correction).where(Correction.state == state)
+            )
+            or 0
         )
         rows = list(
-            _s(uow).scalars(
+            session_of(uow).scalars(
                 select(Correction)
                 .where(Correction.state == state)
                 .order_by(Correction.created_at, Correction.id)
@@ -1031,7 +1032,7 @@ def list_corrections(
             history = select(Transition).where(
                 Transition.subject_kind == "correction", Transition.subject_id.in_(list(by_subject))
             )
-            for t in _s(uow).scalars(history.order_by(Transition.at, Transition.id)):
+            for t in session_of(uow).scalars(history.order_by(Transition.at, Transition.id)):
                 by_subject[t.subject_id].append(t)
         views = [correction_view(uow, row, by_subject[row.id]) for row in rows]
         uow.commit()
@@ -1047,7 +1048,7 @@ def decide_correction(
         stmt = select(Correction).where(Correction.id == correction_id)
         if uow.is_postgres:
             stmt = stmt.with_for_update()
-        correction = _s(uow).scalar(stmt)
+        correction = session_of(uow).scalar(stmt)
         if correction is None:
             raise NotFound("Correction not found", reason="correction_not_found")
         if correction.state != "submitted":
@@ -1063,8 +1064,8 @@ def decide_correction(
             reason=reason,
         )
         if approve:
-            birth = _s(uow).get(Birth, correction.birth_id)
-            child = _s(uow).get(Resident, correction.resident_id)
+            birth = session_of(uow).get(Birth, correction.birth_id)
+            child = session_of(uow).get(Resident, correction.resident_id)
             assert birth is not None and child is not None
             changes = []
             if correction.corrected_name:
@@ -1079,7 +1080,7 @@ def decide_correction(
                         birth.mother_nik, birth.birth_date, birth.multiple_birth_order
                     )
                 changes.append("tanggal lahir")
-            _s(uow).flush()
+            session_of(uow).flush()
             _reissue_for_birth(
                 uow,
                 birth=birth,
@@ -1090,7 +1091,7 @@ def decide_correction(
         else:
             _move(uow, "correction", correction, "rejected", principal, reason)
         outbox.enqueue(uow, f"{JOBS}:correction_decided", correction_id=correction.id)
-        _s(uow).flush()
+        session_of(uow).flush()
         view = correction_view(uow, correction)
         uow.commit()
         return view
@@ -1118,7 +1119,7 @@ def _check_death(uow: UnitOfWork, *, report: dict[str, Any], problems: list[Prob
     if mismatch:
         problems += mismatch
         return deceased
-    if died_at.astimezone(_tz()).date() < deceased.birth_date:
+    if died_at.astimezone(local_tz()).date() < deceased.birth_date:
         problems.append(
             Problem(422, "death_before_birth", "died_at", "The death is before the person's birth")
         )
@@ -1127,7 +1128,7 @@ def _check_death(uow: UnitOfWork, *, report: dict[str, Any], problems: list[Prob
 
 def _existing_death(uow: UnitOfWork, deceased: Resident) -> None:
     if deceased.is_deceased:
-        existing = _s(uow).scalar(
+        existing = session_of(uow).scalar(
             select(Death.id).where(Death.resident_id == deceased.id, Death.state != "rejected")
         )
         raise Conflict(
@@ -1135,7 +1136,7 @@ def _existing_death(uow: UnitOfWork, deceased: Resident) -> None:
             reason="already_deceased",
             extra={"existing_id": existing},
         )
-    existing = _s(uow).scalar(select(Death.id).where(Death.dedupe_key == deceased.id))
+    existing = session_of(uow).scalar(select(Death.id).where(Death.dedupe_key == deceased.id))
     if existing:
         raise Conflict(
             "This death has already been reported", reason="duplicate_death", extra={"existing_id": existing}
@@ -1161,7 +1162,7 @@ def report_death(uow: UnitOfWork, *, principal: Principal, report: dict[str, Any
             source = "facility"
         else:
             facility = None
-            reporter = _s(uow).get(Resident, subject_resident_id(principal))
+            reporter = session_of(uow).get(Resident, subject_resident_id(principal))
             if reporter is None:
                 raise NotFound("Resident not found", reason="resident_not_found")
             source = "family"
@@ -1186,7 +1187,7 @@ def report_death(uow: UnitOfWork, *, principal: Principal, report: dict[str, Any
         _existing_death(uow, deceased)
         died_at: datetime = report["died_at"]
         death = Death(
-            tracking_number=numbers.tracking_number("KM", _today()),
+            tracking_number=numbers.tracking_number("KM", local_today()),
             state="notified",
             source=source,
             facility_code=facility,
@@ -1196,7 +1197,7 @@ def report_death(uow: UnitOfWork, *, principal: Principal, report: dict[str, Any
             resident_id=deceased.id,
             nik=deceased.nik,
             died_at=died_at,
-            death_date=died_at.astimezone(_tz()).date(),
+            death_date=died_at.astimezone(local_tz()).date(),
             place=report["place"].upper(),
             cause=report.get("cause"),
             kk_number=deceased.kk_number,
@@ -1204,12 +1205,12 @@ def report_death(uow: UnitOfWork, *, principal: Principal, report: dict[str, Any
             review_reasons=["family_report"] if source == "family" else [],
             document_ids=[],
         )
-        _s(uow).add(death)
+        session_of(uow).add(death)
         try:
-            _s(uow).flush()
+            session_of(uow).flush()
         except IntegrityError:
-            _s(uow).rollback()
-            existing = _s(uow).scalar(select(Death.id).where(Death.dedupe_key == deceased.id))
+            session_of(uow).rollback()
+            existing = session_of(uow).scalar(select(Death.id).where(Death.dedupe_key == deceased.id))
             raise Conflict(
                 "This death has already been reported",
                 reason="duplicate_death",
@@ -1246,11 +1247,11 @@ def _register_death(
     reason: str | None = None,
 ) -> tuple[list[Transition], list[Document]]:
     """The resident is deceased, leaves the KK (new version), akta kematian, account closed."""
-    session = _s(uow)
+    session = session_of(uow)
     deceased.is_deceased = True
     deceased.deceased_at = death.death_date
     session.flush()
-    death.akta_number = numbers.death_akta_number(uow, on=_today())
+    death.akta_number = numbers.death_akta_number(uow, on=local_today())
     death.registered_at = utcnow()
     trail = [_move(uow, "death", death, "registered", principal, reason)]
     members = family.living_members(uow, deceased.kk_number)
@@ -1263,13 +1264,13 @@ def _register_death(
                 reason=f"Pengurangan anggota keluarga: meninggal dunia ({wording.tanggal(death.death_date)})",
             )
         )
-    local_time = death.died_at.astimezone(_tz()).strftime("%H.%M")
+    local_time = death.died_at.astimezone(local_tz()).strftime("%H.%M")
     akta = certificates.issue_akta_kematian(
         uow,
         death=death,
         deceased=deceased,
         family_ids=[m.id for m in members],
-        on=_today(),
+        on=local_today(),
         local_time=local_time,
     )
     docs.insert(0, akta)
@@ -1320,7 +1321,7 @@ def death_view(
 
 
 def _visible_death(uow: UnitOfWork, principal: Principal, death_id: str) -> Death:
-    death = _s(uow).get(Death, death_id)
+    death = session_of(uow).get(Death, death_id)
     if death is None:
         raise NotFound("Death registration not found", reason="death_not_found")
     if principal.is_client:
@@ -1343,7 +1344,7 @@ def _visible_death(uow: UnitOfWork, principal: Principal, death_id: str) -> Deat
         )
         return death
     elif principal.is_citizen or principal.on_behalf_of:
-        me = _s(uow).get(Resident, subject_resident_id(principal))
+        me = session_of(uow).get(Resident, subject_resident_id(principal))
         if me is not None and (me.id == death.reporter_resident_id or me.kk_number == death.kk_number):
             return death
     raise NotFound("Death registration not found", reason="death_not_found")
@@ -1352,7 +1353,7 @@ def _visible_death(uow: UnitOfWork, principal: Principal, death_id: str) -> Deat
 def get_death(uow: UnitOfWork, *, principal: Principal, death_id: str) -> dict[str, Any]:
     with uow:
         death = _visible_death(uow, principal, death_id)
-        deceased = _s(uow).get(Resident, death.resident_id)
+        deceased = session_of(uow).get(Resident, death.resident_id)
         view = death_view(
             death, deceased, transitions_of(uow, "death", death.id), _documents_by_id(uow, death.document_ids)
         )
@@ -1365,15 +1366,8 @@ def decide_death(
 ) -> dict[str, Any]:
     require_disdukcapil_officer(principal)
     with uow:
-        stmt = select(Death).where(Death.id == death_id)
-        if uow.is_postgres:
-            stmt = stmt.with_for_update()
-        death = _s(uow).scalar(stmt)
-        if death is None:
-            raise NotFound("Death registration not found", reason="death_not_found")
-        if death.state != "needs_review":
-            raise Conflict(f"This report is {death.state}, not waiting for review", reason="not_under_review")
-        deceased = _s(uow).get(Resident, death.resident_id)
+        death = _held_for_review(uow, Death, death_id)
+        deceased = session_of(uow).get(Resident, death.resident_id)
         assert deceased is not None
         death.decision_reason = reason
         audit.record(
@@ -1393,7 +1387,7 @@ def decide_death(
         else:
             death.dedupe_key = None
             _move(uow, "death", death, "rejected", principal, reason)
-        _s(uow).flush()
+        session_of(uow).flush()
         view = death_view(
             death, deceased, transitions_of(uow, "death", death.id), _documents_by_id(uow, death.document_ids)
         )
