@@ -34,9 +34,8 @@ from services.adminduk.application_models import (
     ApplicationAttachment,
     ApplicationEvent,
 )
-from services.adminduk.common import age_on, local_today, session_of
+from services.adminduk.common import age_on, is_disdukcapil_officer, local_today, session_of
 
-DISDUKCAPIL = "DISDUKCAPIL"
 NOTIFY_JOB = "services.adminduk.application_jobs:notify_step"
 # Working days from a complete (re)submission to the decision. A reprint is the same registry
 # record printed again (one day); a KK change or a move out is checked against the registry (three).
@@ -87,10 +86,6 @@ def label(application: Application) -> str:
 
 
 # ---- who may do what ------------------------------------------------------------------------------------
-
-
-def is_disdukcapil_officer(principal: Principal) -> bool:
-    return principal.is_staff and principal.role == "officer" and principal.opd == DISDUKCAPIL
 
 
 def _require_officer(principal: Principal) -> None:

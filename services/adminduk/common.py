@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from gateway.auth import Principal
 from gateway.db import UnitOfWork, utcnow
+
+DISDUKCAPIL = "DISDUKCAPIL"
 
 
 def session_of(uow: UnitOfWork) -> Session:
@@ -30,3 +33,8 @@ def local_today() -> date:
 def age_on(born: date, on: date) -> int:
     """Completed years of a person born on `born`, on the day `on`."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def is_disdukcapil_officer(principal: Principal) -> bool:
+    """An officer (not a counter clerk) of Disdukcapil, the office that decides on adminduk files."""
+    return principal.is_staff and principal.role == "officer" and principal.opd == DISDUKCAPIL

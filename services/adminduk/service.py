@@ -18,11 +18,16 @@ from gateway.identity import wilayah
 from gateway.identity.models import CitizenAccount, RefreshToken, Resident
 from gateway.identity.service import resident_by_nik, subject_resident_id
 from services.adminduk import certificates, family, numbers, uploads, wording
-from services.adminduk.common import age_on, local_today, local_tz, session_of
+from services.adminduk.common import (
+    age_on,
+    is_disdukcapil_officer,
+    local_today,
+    local_tz,
+    session_of,
+)
 from services.adminduk.errors import Problem, ReportRejected
 from services.adminduk.models import Birth, Correction, Death, Transition
 
-DISDUKCAPIL = "DISDUKCAPIL"
 LATE_REPORT_DAYS = 60
 MOTHER_AGE = (10, 60)
 # Two births of one mother closer than this (and not on the same day, as twins are) are suspicious.
@@ -76,10 +81,6 @@ def _identity_problems(
 
 
 # ---- who may do what ------------------------------------------------------------------------------------
-
-
-def is_disdukcapil_officer(principal: Principal) -> bool:
-    return principal.is_staff and principal.role == "officer" and principal.opd == DISDUKCAPIL
 
 
 def require_disdukcapil_officer(principal: Principal) -> None:
