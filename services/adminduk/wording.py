@@ -5,22 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from gateway.documents.render import MONTHS_ID as MONTHS
 from gateway.identity import nik as nik_rules
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 SEX = {"L": "LAKI-LAKI", "P": "PEREMPUAN"}
 CITY = "PEMATANGSIANTAR"
 KOTA = "KOTA PEMATANGSIANTAR"

@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from gateway import audit, notify, outbox
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, new_id, utcnow
+from gateway.documents.render import MONTHS_ID as MONTHS
 from gateway.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from gateway.identity import nik as nik_rules
 from gateway.identity import wilayah
@@ -602,6 +603,29 @@ def public_events(uow: UnitOfWork, *, complaint_ids: list[str]) -> dict[str, lis
     return out
 
 
+def _public_filters(
+    numbers_in: list[str] | None,
+    category_codes: list[str] | None,
+    states: list[str] | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> list[Any]:
+    """WHERE conditions of the public lists: non-confidential, by numbers, categories, states,
+    created_at in [start, end] (each filter only if given)."""
+    conds: list[Any] = [Complaint.privacy != "confidential"]
+    if numbers_in:
+        conds.append(Complaint.number.in_(numbers_in))
+    if category_codes:
+        conds.append(Complaint.category_code.in_(category_codes))
+    if states:
+        conds.append(Complaint.state.in_(states))
+    if start:
+        conds.append(Complaint.created_at >= start)
+    if end:
+        conds.append(Complaint.created_at <= end)
+    return conds
+
+
 def public_list(
     uow: UnitOfWork,
     *,
@@ -616,17 +640,7 @@ def public_list(
 ) -> tuple[list[Complaint], int]:
     """Non-confidential complaints filtered by numbers, categories, states, created_at in [start, end]."""
     with uow:
-        conds = [Complaint.privacy != "confidential"]
-        if numbers_in:
-            conds.append(Complaint.number.in_(numbers_in))
-        if category_codes:
-            conds.append(Complaint.category_code.in_(category_codes))
-        if states:
-            conds.append(Complaint.state.in_(states))
-        if start:
-            conds.append(Complaint.created_at >= start)
-        if end:
-            conds.append(Complaint.created_at <= end)
+        conds = _public_filters(numbers_in, category_codes, states, start, end)
         total = _s(uow).scalar(select(func.count()).select_from(Complaint).where(*conds)) or 0
         order = Complaint.created_at.desc() if newest_first else Complaint.created_at
         rows = list(
@@ -1545,22 +1559,6 @@ def _notify_people(
         _notice(uow, c, kind=kind, body=body, opd_code=member.opd_code or opd_code, staff=member, step=step)
 
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-
-
 def local_text(moment: datetime) -> str:
     """A moment as Indonesians write it: '24 November 2026 pukul 16.00 WIB'."""
     t = moment.astimezone(JAKARTA)
@@ -2111,17 +2109,7 @@ def open311_page(
     whatever the page size: the rows (created_at index) with their first photo (photo index).
     """
     with uow:
-        conds = [Complaint.privacy != "confidential"]
-        if numbers_in:
-            conds.append(Complaint.number.in_(numbers_in))
-        if category_codes:
-            conds.append(Complaint.category_code.in_(category_codes))
-        if states:
-            conds.append(Complaint.state.in_(states))
-        if start:
-            conds.append(Complaint.created_at >= start)
-        if end:
-            conds.append(Complaint.created_at <= end)
+        conds = _public_filters(numbers_in, category_codes, states, start, end)
         first_photo = (
             select(ComplaintPhoto.id)
             .where(ComplaintPhoto.complaint_id == Complaint.id)
