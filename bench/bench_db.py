@@ -1,7 +1,7 @@
-"""Keep a long-lived benchmark database in step with the models: tables whose columns drifted (another
-engineer added or renamed one since the database was created) are dropped and created again, so a
-benchmark never runs against a stale schema and never needs a full reseed when an unrelated table
-changes."""
+"""Database helpers for the benchmarks. A long-lived benchmark database is kept in step with the models:
+tables whose columns drifted (another engineer added or renamed one since the database was created)
+are dropped and created again and missing indexes are built, so a benchmark never runs against a stale
+schema and never reseeds because an unrelated table changed. Plus a sampler of what sessions wait on."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import importlib
 import os
 import pkgutil
 import sys
+import threading
 
 from common import ROOT
 from sqlalchemy import inspect, text
@@ -82,3 +83,33 @@ def create_missing_indexes(engine: Engine, env: dict[str, str]) -> list[str]:
                 index.create(engine)
                 made.append(index.name)
     return made
+
+
+class WaitSampler(threading.Thread):
+    """Samples what the database's active sessions wait on (every 100 ms) while the load runs."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(daemon=True)
+        self.engine = engine
+        self.stop = threading.Event()
+        self.samples = 0
+        self.counts: dict[str, int] = {}
+
+    def run(self) -> None:
+        with self.engine.connect() as conn:
+            while not self.stop.wait(0.1):
+                rows = conn.execute(
+                    text(
+                        "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU') FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
+                    )
+                ).scalars()
+                self.samples += 1
+                for what in rows:
+                    self.counts[what] = self.counts.get(what, 0) + 1
+                conn.rollback()
+
+    def summary(self) -> str:
+        """Average number of sessions in each state, the largest first."""
+        top = sorted(self.counts.items(), key=lambda kv: -kv[1])[:4]
+        return ", ".join(f"{what} {count / max(self.samples, 1):.2f}" for what, count in top) or "none"

@@ -35,7 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import common
-from bench_db import create_missing_indexes, drifted_tables, drop_tables
+from bench_db import WaitSampler, create_missing_indexes, drifted_tables, drop_tables
 from common import ROOT, bench_env, flask, gunicorn, machine, worker_processes, write_section, wrk
 from cpu import CpuMeter, backend_pids, gunicorn_pids, worker_pids
 from sqlalchemy import create_engine, inspect, text
@@ -340,36 +340,6 @@ def steady_phase(
 
 
 # ---- (a) intake at full load ---------------------------------------------------------------------------
-
-
-class WaitSampler(threading.Thread):
-    """Samples what the database's active sessions wait on (every 100 ms) while the load runs."""
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(daemon=True)
-        self.engine = engine
-        self.stop = threading.Event()
-        self.samples = 0
-        self.counts: dict[str, int] = {}
-
-    def run(self) -> None:
-        with self.engine.connect() as conn:
-            while not self.stop.wait(0.1):
-                rows = conn.execute(
-                    text(
-                        "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU') FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
-                    )
-                ).scalars()
-                self.samples += 1
-                for what in rows:
-                    self.counts[what] = self.counts.get(what, 0) + 1
-                conn.rollback()
-
-    def summary(self) -> str:
-        """Average number of sessions in each state, the largest first."""
-        top = sorted(self.counts.items(), key=lambda kv: -kv[1])[:4]
-        return ", ".join(f"{what} {count / max(self.samples, 1):.2f}" for what, count in top) or "none"
 
 
 def intake_phase(
