@@ -133,10 +133,10 @@ def _register_request_hooks(app: Flask) -> None:
         if (
             principal is not None
             and principal.on_behalf_of
-            and response.status_code < 500
+            and response.status_code < 400  # refused requests read nothing
             and not audit.recorded_for(principal.on_behalf_of)
         ):
-            # Every request made for a citizen at the counter is in her access log, once.
+            # Every request served for a citizen at the counter is in her access log, once.
             from gateway.identity import service as identity
 
             identity.audit_on_behalf(principal, f"{request.method} {request.url_rule or request.path}")

@@ -129,9 +129,14 @@ class ClientToken(MethodView):
         client_secret = data.get("client_secret") or (basic.password if basic else None)
         if not client_id or not client_secret:
             raise Unauthorized("Client credentials missing", reason="invalid_client")
-        return service.client_token(
-            UnitOfWork(), client_id=client_id, client_secret=client_secret, scope=data.get("scope")
-        )
+        try:
+            return service.client_token(
+                UnitOfWork(), client_id=client_id, client_secret=client_secret, scope=data.get("scope")
+            )
+        except Unauthorized as exc:
+            if basic is not None:  # RFC 6749 §5.2: answer Basic with its challenge
+                exc.headers["WWW-Authenticate"] = 'Basic realm="siantar-superapp"'
+            raise
 
 
 @me_blp.route("")

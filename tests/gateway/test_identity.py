@@ -354,6 +354,9 @@ def test_counter_access_is_logged_once_per_request(client, citizen, staff):
     log = client.get("/api/v1/me/access-log", headers=mom["headers"]).json
     assert [entry["action"] for entry in log] == ["read:profile"]
     assert log[0]["at"].endswith("+07:00")  # stored UTC, shown in Asia/Jakarta
+    # a refused request read nothing, so it leaves no row
+    assert client.get("/api/v1/me/access-log", headers=headers).status_code == 403
+    assert len(client.get("/api/v1/me/access-log", headers=mom["headers"]).json) == 1
 
 
 def test_password_reset_answer_looks_the_same_for_unknown_accounts(client, citizen):
