@@ -35,10 +35,18 @@ def name_of(code: str) -> str | None:
     return entry[0] if entry else None
 
 
-def kelurahan_of(city: str) -> list[tuple[str, str]]:
-    """The kelurahan of a kab/kota, e.g. kelurahan_of('12.72') → [('12.72.01.1001', 'Kebun Sayur'), …]."""
+@cache
+def _kelurahan_of(city: str) -> tuple[tuple[str, str], ...]:
     prefix = city + "."
-    return [(k, v[0]) for k, v in regions().items() if k.startswith(prefix) and v[1] == "kelurahan_desa"]
+    return tuple((k, v[0]) for k, v in regions().items() if k.startswith(prefix) and v[1] == "kelurahan_desa")
+
+
+def kelurahan_of(city: str) -> list[tuple[str, str]]:
+    """The kelurahan of a kab/kota, e.g. kelurahan_of('12.72') → [('12.72.01.1001', 'Kebun Sayur'), …].
+
+    Cached: request paths validate locations against it, and the full list has 7,890 codes.
+    """
+    return list(_kelurahan_of(city))
 
 
 def kecamatan_of_kelurahan(kelurahan_code: str) -> str:
