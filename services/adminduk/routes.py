@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 from werkzeug.exceptions import HTTPException
@@ -25,6 +26,38 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Population administration: births, deaths, civil documents (Disdukcapil)",
 )
+
+
+def _decision_views(
+    base: str,
+    name: str,
+    *,
+    response: type[ma.Schema],
+    decide: Callable[..., dict[str, Any]],
+    approve: str,
+    reject: str,
+) -> None:
+    """Register POST `base`/approve and `base`/reject (views `name`Approve and `name`Reject, with the
+    summaries `approve` and `reject`): an officer decides, with a reason, through `decide`. The URL's
+    id (birth_id, death_id, correction_id) is passed on to `decide` under its own name."""
+
+    def register(action: str, summary: str) -> None:
+        def post(self: MethodView, data: dict[str, Any], **ids: str) -> dict[str, Any]:
+            return decide(
+                UnitOfWork(),
+                principal=current_principal(),
+                approve=action == "approve",
+                reason=data["reason"],
+                **ids,
+            )
+
+        post.__doc__ = summary
+        view = blp.auth("officer")(blp.arguments(s.DecisionSchema)(blp.response(200, response)(post)))
+        blp.route(f"{base}/{action}")(type(f"{name}{action.capitalize()}", (MethodView,), {"post": view}))
+
+    register("approve", approve)
+    register("reject", reject)
+
 
 FHIR_ISSUE_CODE = {
     400: "structure",
@@ -153,36 +186,14 @@ class BirthName(MethodView):
         )
 
 
-@blp.route("/adminduk/births/<birth_id>/approve")
-class BirthApprove(MethodView):
-    @blp.auth("officer")
-    @blp.arguments(s.DecisionSchema)
-    @blp.response(200, s.BirthSchema)
-    def post(self, data: dict[str, Any], birth_id: str) -> dict[str, Any]:
-        """Approve a birth report held for review: it is registered now (Disdukcapil officers)"""
-        return service.decide_birth(
-            UnitOfWork(),
-            principal=current_principal(),
-            birth_id=birth_id,
-            approve=True,
-            reason=data["reason"],
-        )
-
-
-@blp.route("/adminduk/births/<birth_id>/reject")
-class BirthReject(MethodView):
-    @blp.auth("officer")
-    @blp.arguments(s.DecisionSchema)
-    @blp.response(200, s.BirthSchema)
-    def post(self, data: dict[str, Any], birth_id: str) -> dict[str, Any]:
-        """Reject a birth report held for review, with the reason (Disdukcapil officers)"""
-        return service.decide_birth(
-            UnitOfWork(),
-            principal=current_principal(),
-            birth_id=birth_id,
-            approve=False,
-            reason=data["reason"],
-        )
+_decision_views(
+    "/adminduk/births/<birth_id>",
+    "Birth",
+    response=s.BirthSchema,
+    decide=service.decide_birth,
+    approve="Approve a birth report held for review: it is registered now (Disdukcapil officers)",
+    reject="Reject a birth report held for review, with the reason (Disdukcapil officers)",
+)
 
 
 # ---- reviews --------------------------------------------------------------------------------------------
@@ -275,36 +286,14 @@ class CorrectionAttachment(MethodView):
         return Response(data, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 
-@blp.route("/adminduk/corrections/<correction_id>/approve")
-class CorrectionApprove(MethodView):
-    @blp.auth("officer")
-    @blp.arguments(s.DecisionSchema)
-    @blp.response(200, s.CorrectionSchema)
-    def post(self, data: dict[str, Any], correction_id: str) -> dict[str, Any]:
-        """Approve a correction: the registry is corrected and new document versions issued"""
-        return service.decide_correction(
-            UnitOfWork(),
-            principal=current_principal(),
-            correction_id=correction_id,
-            approve=True,
-            reason=data["reason"],
-        )
-
-
-@blp.route("/adminduk/corrections/<correction_id>/reject")
-class CorrectionReject(MethodView):
-    @blp.auth("officer")
-    @blp.arguments(s.DecisionSchema)
-    @blp.response(200, s.CorrectionSchema)
-    def post(self, data: dict[str, Any], correction_id: str) -> dict[str, Any]:
-        """Reject a correction request, with the reason"""
-        return service.decide_correction(
-            UnitOfWork(),
-            principal=current_principal(),
-            correction_id=correction_id,
-            approve=False,
-            reason=data["reason"],
-        )
+_decision_views(
+    "/adminduk/corrections/<correction_id>",
+    "Correction",
+    response=s.CorrectionSchema,
+    decide=service.decide_correction,
+    approve="Approve a correction: the registry is corrected and new document versions issued",
+    reject="Reject a correction request, with the reason",
+)
 
 
 # ---- deaths ---------------------------------------------------------------------------------------------
@@ -331,33 +320,11 @@ class DeathDetail(MethodView):
         return service.get_death(UnitOfWork(), principal=current_principal(), death_id=death_id)
 
 
-@blp.route("/adminduk/deaths/<death_id>/approve")
-class DeathApprove(MethodView):
-    @blp.auth("officer")
-    @blp.arguments(s.DecisionSchema)
-    @blp.response(200, s.DeathSchema)
-    def post(self, data: dict[str, Any], death_id: str) -> dict[str, Any]:
-        """Approve a family's death report: the death is registered now"""
-        return service.decide_death(
-            UnitOfWork(),
-            principal=current_principal(),
-            death_id=death_id,
-            approve=True,
-            reason=data["reason"],
-        )
-
-
-@blp.route("/adminduk/deaths/<death_id>/reject")
-class DeathReject(MethodView):
-    @blp.auth("officer")
-    @blp.arguments(s.DecisionSchema)
-    @blp.response(200, s.DeathSchema)
-    def post(self, data: dict[str, Any], death_id: str) -> dict[str, Any]:
-        """Reject a family's death report, with the reason"""
-        return service.decide_death(
-            UnitOfWork(),
-            principal=current_principal(),
-            death_id=death_id,
-            approve=False,
-            reason=data["reason"],
-        )
+_decision_views(
+    "/adminduk/deaths/<death_id>",
+    "Death",
+    response=s.DeathSchema,
+    decide=service.decide_death,
+    approve="Approve a family's death report: the death is registered now",
+    reject="Reject a family's death report, with the reason",
+)
