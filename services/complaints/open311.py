@@ -23,7 +23,7 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -41,6 +41,7 @@ from gateway.identity.passwords import digest
 from services.complaints import open311_schemas as s
 from services.complaints import service
 from services.complaints.models import OPEN_STATES, STATES, ComplaintCategory
+from services.complaints.schemas import w3c
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,6 @@ RETRY_WINDOW = timedelta(hours=24)
 MAX_IDS = 200  # service_request_id values per query
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 XML_TYPE = "text/xml; charset=utf-8"
-# Asia/Jakarta has kept +07:00 without daylight saving since 1964: a fixed offset converts faster.
-WIB = timezone(timedelta(hours=7), "WIB")
 # Element names of list items in XML.
 ITEM_TAGS = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute", "values": "value"}
 # Characters XML 1.0 cannot carry (an SMS may contain them): dropped from XML text.
@@ -119,11 +118,6 @@ def render(fmt: str, data: Any, *, root: str, item: str | None = None, status: i
         status=status,
         content_type="application/json; charset=utf-8",
     )
-
-
-def w3c(moment: datetime | None) -> str | None:
-    """ISO 8601 in Asia/Jakarta: 2026-11-23T10:15:00+07:00."""
-    return moment.astimezone(WIB).isoformat(timespec="seconds") if moment else None
 
 
 # ---- errors: the specification's error arrays, for every error on /open311/ -------------------------

@@ -14,7 +14,7 @@ from gateway.identity.schemas import PhoneField
 from services.complaints import photos
 from services.complaints.models import PRIVACY, STATES
 
-# Asia/Jakarta has kept +07:00 without daylight saving since 1964.
+# Asia/Jakarta has kept +07:00 without daylight saving since 1964: a fixed offset converts faster.
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
@@ -54,14 +54,19 @@ OPD_DESCRIPTION = (
 )
 
 
+def w3c(moment: datetime | None) -> str | None:
+    """ISO 8601 in Asia/Jakarta to the second: 2026-11-23T10:15:00+07:00 (the API's and Open311's)."""
+    if moment is None:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # stored times are UTC
+    return moment.astimezone(WIB).isoformat(timespec="seconds")
+
+
 class LocalDateTime(fields.DateTime):
     """A moment given out as ISO 8601 in Asia/Jakarta (2026-11-24T16:00:00+07:00), like Open311."""
 
     def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[no-untyped-def]
-        if value is None:
-            return None
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # stored times are UTC
-        return moment.astimezone(WIB).isoformat(timespec="seconds")
+        return w3c(value)
 
 
 class Base64Photo(fields.String):
