@@ -9,13 +9,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway import notify
-from gateway.db import UnitOfWork, utcnow
+from gateway.db import UnitOfWork
 from gateway.documents import jobs as document_jobs
 from gateway.documents.models import Document
 from gateway.identity.models import CitizenAccount, Resident
 from services.adminduk import family, wording
-from services.adminduk.models import Birth, Correction, Death, Transition
-from services.adminduk.service import parent_ids
+from services.adminduk.models import Birth, Correction, Death
+from services.adminduk.service import move, parent_ids
 
 
 def _accounts(uow: UnitOfWork, resident_ids: list[str]) -> list[CitizenAccount]:
@@ -105,18 +105,7 @@ def birth_registered(birth_id: str) -> None:
             ref=f"birth:{birth.id}",
         )
         if birth.state == "registered":
-            uow.session.add(
-                Transition(
-                    subject_kind="birth",
-                    subject_id=birth.id,
-                    from_state="registered",
-                    to_state="issued",
-                    actor="system",
-                    reason="signed documents ready; parents notified",
-                    at=utcnow(),
-                )
-            )
-            birth.state = "issued"
+            move(uow, "birth", birth, "issued", None, "signed documents ready; parents notified")
         uow.commit()
 
 
@@ -218,16 +207,5 @@ def death_registered(death_id: str) -> None:
             ref=f"death:{death.id}",
         )
         if death.state == "registered":
-            uow.session.add(
-                Transition(
-                    subject_kind="death",
-                    subject_id=death.id,
-                    from_state="registered",
-                    to_state="issued",
-                    actor="system",
-                    reason="signed documents ready; family notified",
-                    at=utcnow(),
-                )
-            )
-            death.state = "issued"
+            move(uow, "death", death, "issued", None, "signed documents ready; family notified")
         uow.commit()

@@ -101,7 +101,7 @@ def _actor(principal: Principal | None) -> tuple[str, str | None]:
     return (principal.label(), principal.id) if principal else ("system", None)
 
 
-def _move(
+def move(
     uow: UnitOfWork,
     kind: str,
     subject: Birth | Death | Correction,
@@ -346,12 +346,12 @@ def report_birth(
             review_reasons=reasons,
             document_ids=[],
         )
-        trail = [_move(uow, "birth", birth, "notified", principal, initial=True)]
+        trail = [move(uow, "birth", birth, "notified", principal, initial=True)]
         # The report read the parents' registry data (and a registration changes the mother's KK).
         _audit_birth(uow, principal, birth, "report:birth", with_child=False)
         docs: list[Document] = []
         if reasons:
-            trail.append(_move(uow, "birth", birth, "needs_review", principal, ", ".join(reasons)))
+            trail.append(move(uow, "birth", birth, "needs_review", principal, ", ".join(reasons)))
         else:
             more, docs = _register_birth(
                 uow, birth=birth, mother=mother, father=father, principal=principal, ordinal=ordinal
@@ -423,7 +423,7 @@ def _register_birth(
     birth.parents_married = married
     birth.child_ordinal = ordinal
     birth.registered_at = utcnow()
-    trail = [_move(uow, "birth", birth, "registered", principal, reason)]
+    trail = [move(uow, "birth", birth, "registered", principal, reason)]
     docs = _issue_child_documents(
         uow,
         birth=birth,
@@ -640,7 +640,7 @@ def decide_birth(
             )
         else:
             birth.dedupe_key = None  # a corrected report of the same birth may follow
-            _move(uow, "birth", birth, "rejected", principal, reason)
+            move(uow, "birth", birth, "rejected", principal, reason)
             outbox.enqueue(uow, f"{JOBS}:birth_rejected", birth_id=birth.id)
         audit.record(
             uow,
@@ -930,7 +930,7 @@ def submit_correction(uow: UnitOfWork, *, principal: Principal, data: dict[str, 
         )
         session_of(uow).add(correction)
         session_of(uow).flush()
-        _move(uow, "correction", correction, "submitted", principal, initial=True)
+        move(uow, "correction", correction, "submitted", principal, initial=True)
         uow.commit()
         return correction
 
@@ -1088,9 +1088,9 @@ def decide_correction(
                 child=child,
                 kk_reason=f"Pembetulan {' dan '.join(changes)} ({correction.tracking_number})",
             )
-            _move(uow, "correction", correction, "approved", principal, reason)
+            move(uow, "correction", correction, "approved", principal, reason)
         else:
-            _move(uow, "correction", correction, "rejected", principal, reason)
+            move(uow, "correction", correction, "rejected", principal, reason)
         outbox.enqueue(uow, f"{JOBS}:correction_decided", correction_id=correction.id)
         session_of(uow).flush()
         view = correction_view(uow, correction)
@@ -1217,7 +1217,7 @@ def report_death(uow: UnitOfWork, *, principal: Principal, report: dict[str, Any
                 reason="duplicate_death",
                 extra={"existing_id": existing},
             ) from None
-        trail = [_move(uow, "death", death, "notified", principal, initial=True)]
+        trail = [move(uow, "death", death, "notified", principal, initial=True)]
         # The deceased's record is read and changed, and so is the family card of its head.
         others = [m for m in family.living_members(uow, deceased.kk_number) if m.id != deceased.id]
         head = family.head_of(others)
@@ -1231,7 +1231,7 @@ def report_death(uow: UnitOfWork, *, principal: Principal, report: dict[str, Any
             )
         docs: list[Document] = []
         if source == "family":
-            trail.append(_move(uow, "death", death, "needs_review", principal, "family_report"))
+            trail.append(move(uow, "death", death, "needs_review", principal, "family_report"))
         else:
             more, docs = _register_death(uow, death=death, deceased=deceased, principal=principal)
             trail += more
@@ -1254,7 +1254,7 @@ def _register_death(
     session.flush()
     death.akta_number = numbers.death_akta_number(uow, on=local_today())
     death.registered_at = utcnow()
-    trail = [_move(uow, "death", death, "registered", principal, reason)]
+    trail = [move(uow, "death", death, "registered", principal, reason)]
     members = family.living_members(uow, deceased.kk_number)
     docs = []
     if members:
@@ -1387,7 +1387,7 @@ def decide_death(
             )
         else:
             death.dedupe_key = None
-            _move(uow, "death", death, "rejected", principal, reason)
+            move(uow, "death", death, "rejected", principal, reason)
         session_of(uow).flush()
         view = death_view(
             death, deceased, transitions_of(uow, "death", death.id), _documents_by_id(uow, death.document_ids)
