@@ -1326,16 +1326,10 @@ def _visible_death(uow: UnitOfWork, principal: Principal, death_id: str) -> Deat
     if death is None:
         raise NotFound("Death registration not found", reason="death_not_found")
     if principal.is_client:
-        if death.facility_code and principal.facility == death.facility_code:
-            audit.record(
-                uow,
-                actor=principal,
-                resident_id=death.resident_id,
-                action="read:death",
-                resource=f"death:{death.id}",
-            )
-            return death
-    elif is_disdukcapil_officer(principal):
+        audited_reader = bool(death.facility_code) and principal.facility == death.facility_code
+    else:
+        audited_reader = is_disdukcapil_officer(principal)
+    if audited_reader:  # the reporting facility's system, Disdukcapil officers
         audit.record(
             uow,
             actor=principal,
@@ -1344,7 +1338,7 @@ def _visible_death(uow: UnitOfWork, principal: Principal, death_id: str) -> Deat
             resource=f"death:{death.id}",
         )
         return death
-    elif principal.is_citizen or principal.on_behalf_of:
+    if not principal.is_client and (principal.is_citizen or principal.on_behalf_of):
         me = session_of(uow).get(Resident, subject_resident_id(principal))
         if me is not None and (me.id == death.reporter_resident_id or me.kk_number == death.kk_number):
             return death
