@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 19:33:13.869759
+Create Date: 2026-11-23 20:14:03.352600
 """
 from __future__ import annotations
 
@@ -499,6 +499,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_complaints_complaint_category_created', ['category_code', 'created_at'], unique=False)
         batch_op.create_index('ix_complaints_complaint_created', ['created_at'], unique=False)
         batch_op.create_index('ix_complaints_complaint_kelurahan', ['kelurahan_code', 'state'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_opd_category', ['opd_code', 'category_code', 'overdue', 'state'], unique=False)
         batch_op.create_index('ix_complaints_complaint_opd_created', ['opd_code', 'created_at'], unique=False)
         batch_op.create_index('ix_complaints_complaint_opd_overdue', ['opd_code', 'overdue', 'state'], unique=False)
         batch_op.create_index('ix_complaints_complaint_opd_state_created', ['opd_code', 'state', 'created_at'], unique=False)
@@ -692,6 +693,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_complaints_complaint_opd_state_created')
         batch_op.drop_index('ix_complaints_complaint_opd_overdue')
         batch_op.drop_index('ix_complaints_complaint_opd_created')
+        batch_op.drop_index('ix_complaints_complaint_opd_category')
         batch_op.drop_index('ix_complaints_complaint_kelurahan')
         batch_op.drop_index('ix_complaints_complaint_created')
         batch_op.drop_index('ix_complaints_complaint_category_created')

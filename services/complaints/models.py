@@ -78,6 +78,8 @@ class Complaint(Base):
         Index("ix_complaints_complaint_opd_state_created", "opd_code", "state", "created_at"),
         Index("ix_complaints_complaint_opd_created", "opd_code", "created_at"),
         Index("ix_complaints_complaint_opd_overdue", "opd_code", "overdue", "state"),
+        # the officer queue filtered by category (and overdue): index-only count instead of a bitmap AND
+        Index("ix_complaints_complaint_opd_category", "opd_code", "category_code", "overdue", "state"),
         # "nearby" and stats: category over a period
         Index("ix_complaints_complaint_category_created", "category_code", "created_at"),
         # the desk's triage queue and public lists by state
