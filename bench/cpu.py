@@ -4,6 +4,7 @@ host can be turned into a cost per request and a ceiling on dedicated cores."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -102,3 +103,26 @@ class CpuMeter:
             for name in self.groups
         }
         return self.used
+
+
+class LoadWatch(threading.Thread):
+    """The host's 1-minute load average, sampled every few seconds while a benchmark runs."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        super().__init__(daemon=True)
+        self.every = every
+        self.samples: list[float] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self.stop.wait(self.every):
+                return
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "load average not sampled"
+        return (
+            f"1-minute load average {min(self.samples):.1f}–{max(self.samples):.1f} on {os.cpu_count()} cores"
+        )
