@@ -147,7 +147,12 @@ def queue_analysis(has_index: bool) -> str:
             "led with `(opd_code, category_code)`, and the planner underestimates `overdue` (correlated with "
             "`state`) and ANDed two bitmaps over ~12,000 heap pages. On that finding the models now declare "
             f"`{QUEUE_INDEX} (opd_code, category_code, overdue, state)` (measured: the count becomes a ~3 ms "
-            "index-only scan); the table above includes it."
+            "index-only scan); the table above includes it. What remains is the page query (20 newest): the "
+            "planner still expects ~370 matches instead of ~13,800, so it fetches and sorts them all (~35 ms). "
+            "Extended statistics fix the estimate — `CREATE STATISTICS complaints_complaint_queue (mcv) ON "
+            "opd_code, category_code, state, overdue FROM complaints_complaint` in a migration — and the page "
+            "becomes a backward scan of the created_at index: 35 → 11 ms measured here (statistics created, "
+            "measured and dropped again; the table above is without them)."
         )
     return (
         "- **Queue with `category` (and `overdue`)**: no index leads with `(opd_code, category_code)`; the "
