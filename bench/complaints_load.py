@@ -114,18 +114,6 @@ JAKARTA_OFFSET = timedelta(hours=7)
 # sampling); the lead's notes for where the cost is. Re-check when the complaints code changes.
 ANALYSIS = (
     "Why targets are missed (profiled 2026-11-23):",
-    "- **Creation** costs ~25–30 ms of app CPU per complaint (+ ~4 ms in PostgreSQL), so 2 cores top out "
-    "near 70/s whatever the concurrency; 200/s needs ~6 cores of API processes (the API is stateless: add "
-    "processes/machines). The cost is spread out (cProfile, CPU clock): token check ~15%, idempotency "
-    "record ~20% (3 statements), filing ~45% (category, work calendar, location, number, insert, history "
-    "row, outbox row), outbox relay + RQ enqueue after commit ~15%. Cheap wins: cache the "
-    "category catalogue and the work calendar per process (a query each per request; the city's kelurahan "
-    "list, a scan of 7,890 region codes per request, was cached after the first run). The day's number counter row "
-    "is locked from minting to commit, so creations serialise on it; mint the number last, just before "
-    "commit (or in its own short transaction), to keep that window small. Each "
-    "creation also commits 4 times (the idempotency claim, the complaint, the outbox relay, the idempotency "
-    "answer), i.e. 4 WAL flushes: `IO:WALSync` is the database's top wait here; writing the idempotency "
-    "record and marking the outbox row in the complaint's own transaction would halve that.",
     "- **Open311 with the spec's defaults** (no dates: 90 days, up to 1,000 requests, ~680 KB): the query "
     "is ~10 ms (the SQL in brackets); the rest is Python building and serialising 1,000 items (60–280 ms "
     "in-process depending on the host's load). GeoReport v2 lets a server return fewer: a default page of "
@@ -138,6 +126,24 @@ ANALYSIS = (
 
 
 QUEUE_INDEX = "ix_complaints_complaint_opd_category"
+
+
+def creation_analysis(per: dict[str, float]) -> str:
+    app, db = per.get("app", 0.0), per.get("db", 0.0)
+    return (
+        f"- **Creation** costs ~{app:.0f} ms of app CPU per complaint (+ ~{db:.0f} ms in PostgreSQL) in this run "
+        "(11–30 ms across the day's runs, more when the shared host is busy), so 2 cores top out near {2000 / max(app + db, 1):.0f}/s "
+        f"whatever the concurrency; 200/s needs ~{200 * (app + db) / 1000:.1f} cores of API processes (the API "
+        "is stateless: add processes/machines). The cost is spread out (cProfile, CPU clock): token check "
+        "~15%, idempotency record ~20% (3 statements), filing ~45% (category, work calendar, location, "
+        "number, insert, history row, outbox row), outbox relay + RQ enqueue after commit ~15% (the city's "
+        "kelurahan list, a scan of 7,890 region codes per request, was cached after the first run). The "
+        "day's number counter row is locked from minting to commit, so creations serialise on it; mint the "
+        "number last, just before commit (or in its own short transaction), to keep that window small. Each "
+        "creation also commits 4 times (the idempotency claim, the complaint, the outbox relay, the "
+        "idempotency answer), i.e. 4 WAL flushes: `IO:WALSync` is the database's top wait here; writing the "
+        "idempotency record and marking the outbox row in the complaint's own transaction would halve that."
+    )
 
 
 def queue_analysis(has_index: bool) -> str:
@@ -913,9 +919,10 @@ def write(
         f"on 2 dedicated cores); database sessions on average: {waits}. "
         f"{after - total:,} complaints were created during the run.",
         "",
-        *ANALYSIS[:2],
+        ANALYSIS[0],
+        creation_analysis(per),
         queue_analysis(has_queue_index),
-        *ANALYSIS[2:],
+        *ANALYSIS[1:],
     ]
     for title, plan in plans:
         body += ["", f"`EXPLAIN (ANALYZE, BUFFERS)` — {title}:", "", "```", plan, "```"]
