@@ -132,7 +132,7 @@ def creation_analysis(per: dict[str, float]) -> str:
     app, db = per.get("app", 0.0), per.get("db", 0.0)
     return (
         f"- **Creation** costs ~{app:.0f} ms of app CPU per complaint (+ ~{db:.0f} ms in PostgreSQL) in this run "
-        "(11–30 ms across the day's runs, more when the shared host is busy), so 2 cores top out near {2000 / max(app + db, 1):.0f}/s "
+        f"(11–30 ms across the day's runs, more when the shared host is busy), so 2 cores top out near {2000 / max(app + db, 1):.0f}/s "
         f"whatever the concurrency; 200/s needs ~{200 * (app + db) / 1000:.1f} cores of API processes (the API "
         "is stateless: add processes/machines). The cost is spread out (cProfile, CPU clock): token check "
         "~15%, idempotency record ~20% (3 statements), filing ~45% (category, work calendar, location, "
