@@ -47,7 +47,9 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(app, tmp_path
         command.upgrade(cfg, "head")
         engine = create_engine(url)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata
+            )
         assert diff == [], f"models and migrations differ: {diff}"
         command.downgrade(cfg, "base")
         with engine.connect() as conn:
