@@ -27,11 +27,11 @@ def load_models(env: dict[str, str]):  # noqa: ANN201 - returns the declarative 
     import services
     from gateway.db import Base
 
-    for name in services.SERVICES:
-        package = importlib.import_module(f"services.{name}")
-        for module in pkgutil.iter_modules(package.__path__):
-            if "models" in module.name:
-                importlib.import_module(f"services.{name}.{module.name}")
+    for service in services.MODULES:
+        package = importlib.import_module(f"services.{service.name}")
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if module.name.rpartition(".")[2].endswith("models"):
+                importlib.import_module(module.name)
     return Base.metadata
 
 

@@ -1,4 +1,4 @@
-"""create_app(): config → logging → db → api → identity → services.register_all(api)."""
+"""create_app(): config → logging → db → api → the gateway's routes → every module of services.MODULES."""
 
 from __future__ import annotations
 
@@ -12,14 +12,25 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from redis import Redis
 
-from gateway import audit, health, idempotency, logs, workdays  # noqa: F401 - workdays: its table
+from gateway import audit, health, idempotency, logs, notify, outbox, workdays  # noqa: F401 - workdays: its table
 from gateway.auth import KeyRing, decode_access_token
 from gateway.config import Config
 from gateway.db import Database
+from gateway.documents import jobs as document_jobs
 from gateway.errors import Unauthorized, register_error_handlers
 from gateway.extensions import Api, limiter
+from gateway.identity import service as identity_service
+from gateway.kernel.modules import Periodic, ServiceModule, install
 
 log = logging.getLogger(__name__)
+
+# The gateway's own jobs, declared like a service's (its routes are registered below, by hand).
+GATEWAY = ServiceModule(
+    name="gateway",
+    jobs=(notify.deliver, document_jobs.render, identity_service.cache_revocation, outbox.sweep),
+    periodic=(Periodic(outbox.sweep, every=10),),
+    warm_up=(document_jobs.warm_up,),  # load the signer before the worker's first job
+)
 TOKEN_PATH = "/api/v1/auth/token"
 
 API_SPEC = {
@@ -90,7 +101,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import services
 
-    services.register_all(api)
+    install(app, api, (GATEWAY, *services.MODULES))
     return app
 
 

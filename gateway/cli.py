@@ -145,9 +145,8 @@ def seed_demo_cmd() -> None:
     from gateway.demo import seed_demo
 
     lines = seed_demo()
-    for seeder in current_app.extensions.get("seed_reference", []) + current_app.extensions.get(
-        "seed_demo", []
-    ):
+    registry = current_app.extensions["modules"]
+    for seeder in registry.seeders("reference") + registry.seeders("demo"):
         seeder()
     for line in lines:
         click.echo(line)
@@ -182,8 +181,9 @@ def worker_cmd(burst: bool, no_scheduler: bool, fork: bool) -> None:
                 return
             time.sleep(1)
     # Load once what jobs need (libraries, key material), before the first job.
-    for path in app.extensions.get("worker_warm_up", []):
-        q.resolve(path)()
+    for module in app.extensions["modules"].modules:
+        for warm_up in module.warm_up:
+            warm_up()
     ticker = None
     if not no_scheduler and not burst:
         ticker = q.PeriodicThread(app)

@@ -103,7 +103,7 @@ def send(uow: UnitOfWork, *, channel: str, to: str, body: str, dedupe_key: str) 
     assert uow.session is not None
     message = Message(id=new_id(), channel=channel, to=to, body=body, dedupe_key=dedupe_key)
     uow.session.add(message)
-    outbox.enqueue(uow, "gateway.notify:deliver", message_id=message.id)
+    outbox.enqueue(uow, deliver, message_id=message.id)
 
 
 def send_sms(uow: UnitOfWork, *, to: str, body: str, dedupe_key: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,13 +32,13 @@ class OutboxJob(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-def enqueue(uow: UnitOfWork, job: str, **kwargs: Any) -> OutboxJob:
-    """Record a job in this transaction; it is released to the queue after commit.
+def enqueue(uow: UnitOfWork, job: Callable[..., Any], **kwargs: Any) -> OutboxJob:
+    """Record a job (a function reference) in this transaction; it is released to the queue after commit.
 
     All jobs of one commit are relayed together, in one call after that commit.
     """
     assert uow.session is not None
-    row = OutboxJob(id=new_id(), job=job, kwargs=kwargs)
+    row = OutboxJob(id=new_id(), job=q.job_path(job), kwargs=kwargs)
     uow.session.add(row)
     if not uow.outbox_ids:
         pending = uow.outbox_ids
@@ -150,6 +151,3 @@ def inline_failures(database: Database) -> list[OutboxJob]:
         assert uow.session is not None
         stmt = select(OutboxJob).where(OutboxJob.dispatched_at.is_(None), OutboxJob.last_error.is_not(None))
         return list(uow.session.scalars(stmt.order_by(OutboxJob.created_at).limit(200)))
-
-
-q.periodic("gateway.outbox:sweep", every=10)

@@ -42,6 +42,23 @@ def resolve(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
+def job_path(job: Callable[..., Any]) -> str:
+    """The path a worker imports a job by ('module:function'), checked now rather than in the worker.
+
+    Jobs are passed around as function references; only the outbox row and RQ keep the path.
+    """
+    if isinstance(job, str):
+        raise TypeError(f"jobs are passed by reference, not by name: {job!r}")
+    path = f"{job.__module__}:{job.__qualname__}"
+    try:
+        found = resolve(path)
+    except (ImportError, AttributeError):
+        found = None
+    if found is not job:
+        raise TypeError(f"{path} is not a module-level function a worker can import")
+    return path
+
+
 def enqueue(
     path: str,
     kwargs: dict[str, Any],
@@ -97,16 +114,20 @@ def requeue_failed(connection: Redis, job_id: str) -> bool:
 
 @dataclass(frozen=True)
 class Periodic:
-    path: str
+    """A job declared in a module's ``periodic`` to run every ``every`` seconds (sweeps, SLA clocks)."""
+
+    job: Callable[[], Any]
     every: int  # seconds
 
+    @property
+    def path(self) -> str:
+        return job_path(self.job)
 
-PERIODIC: dict[str, Periodic] = {}
 
-
-def periodic(path: str, *, every: int) -> None:
-    """Register a job to run every `every` seconds (the relay sweep, SLA sweeps …)."""
-    PERIODIC[path] = Periodic(path, every)
+def periodic_jobs(app: Flask) -> tuple[Periodic, ...]:
+    """The periodic jobs of every installed module (gateway.kernel.modules.install)."""
+    registry = app.extensions.get("modules")
+    return registry.periodic if registry is not None else ()
 
 
 def run_periodic_once(app: Flask, now: float | None = None) -> list[str]:
@@ -114,7 +135,7 @@ def run_periodic_once(app: Flask, now: float | None = None) -> list[str]:
     connection = redis_connection(app)
     now = now or time.time()
     started = []
-    for item in PERIODIC.values():
+    for item in periodic_jobs(app):
         slot = int(now // item.every)
         key = f"siantar:periodic:{item.path}:{slot}"
         if connection is not None:
@@ -125,7 +146,7 @@ def run_periodic_once(app: Flask, now: float | None = None) -> list[str]:
             enqueue(item.path, {}, job_id=job_id, connection=connection)
         else:
             with app.app_context():
-                resolve(item.path)()
+                item.job()
         started.append(item.path)
     return started
 

@@ -21,11 +21,11 @@ def _load_models() -> None:
     import gateway.identity.models  # noqa: F401
     import services
 
-    for name in services.SERVICES:
-        package = importlib.import_module(f"services.{name}")
-        for module in pkgutil.iter_modules(package.__path__):
-            if "models" in module.name:
-                importlib.import_module(f"services.{name}.{module.name}")
+    for service in services.MODULES:
+        package = importlib.import_module(f"services.{service.name}")
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if module.name.rpartition(".")[2].endswith("models"):
+                importlib.import_module(module.name)
 
 
 _load_models()

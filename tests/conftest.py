@@ -61,8 +61,7 @@ def app() -> Iterator[Flask]:
         with UnitOfWork() as uow:
             staff_service.seed_reference(uow)
             uow.commit()
-        seed_reference = app.extensions.get("seed_reference", [])
-        for seeder in seed_reference:
+        for seeder in app.extensions["modules"].seeders("reference"):
             seeder()
         yield app
         engine.dispose()

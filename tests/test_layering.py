@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
+import services
+
 ROOT = Path(__file__).resolve().parent.parent
-EDGE = {"routes.py", "application_routes.py", "open311.py"}  # the HTTP edge of each service
+
+
+def _edge_files() -> set[Path]:
+    """The HTTP edge of each listed service: the modules that define its blueprints and plain routes."""
+    names = set()
+    for module in services.MODULES:
+        names |= {blp.import_name for blp in module.blueprints}
+        names |= {rule.view.__module__ for rule in module.url_rules}
+        names |= {renderer.__module__ for renderer in module.error_renderers.values()}
+    return {Path(sys.modules[name].__file__).resolve() for name in names}
 
 
 def _request_state_uses(path: Path) -> list[str]:
@@ -27,11 +39,15 @@ def _request_state_uses(path: Path) -> list[str]:
 
 
 def test_service_modules_below_routes_do_not_read_request_state():
+    edge = _edge_files()
+    assert edge, "every service has an HTTP edge"
     offenders = {}
-    for path in sorted((ROOT / "services").rglob("*.py")):
-        if path.name not in EDGE:
-            uses = _request_state_uses(path)
-            if uses:
+    for module in services.MODULES:
+        package = ROOT / "services" / module.name
+        for path in sorted(package.rglob("*.py")):
+            if path.resolve() in edge:
+                continue
+            if uses := _request_state_uses(path):
                 offenders[str(path.relative_to(ROOT))] = uses
     assert offenders == {}
 

@@ -154,6 +154,3 @@ def _html_invalid() -> str:
 def register(api: Api) -> None:
     api.register_blueprint(verify_blp)
     api.register_blueprint(documents_blp)
-    # Run by `flask worker` before it starts taking jobs (see gateway.documents.jobs.warm_up).
-    app = api._app  # type: ignore[attr-defined]
-    app.extensions.setdefault("worker_warm_up", []).append("gateway.documents.jobs:warm_up")

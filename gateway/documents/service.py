@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from gateway import audit, outbox
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, new_id, utcnow
+from gateway.documents import jobs  # the render job, enqueued by reference (jobs imports us back)
 from gateway.documents.models import DEFAULT_AUTHORITY, Document, DocumentOwner
 from gateway.errors import Conflict, NotFound
 
-RENDER_JOB = "gateway.documents.jobs:render"
 READER_OPD = "DISDUKCAPIL"  # officers of this OPD may read every population document (audited)
 _TOKEN_SALT = "gateway.documents.verify"
 
@@ -93,7 +93,7 @@ def issue(
         old.status = "replaced"
         old.replaced_by_id = document.id
     session.flush()
-    outbox.enqueue(uow, RENDER_JOB, document_id=document.id)
+    outbox.enqueue(uow, jobs.render, document_id=document.id)
     return document
 
 

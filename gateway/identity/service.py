@@ -288,9 +288,7 @@ def logout(uow: UnitOfWork, *, principal: Principal, refresh_token: str | None) 
                 except RedisError:
                     # Redis is down: the database row below rejects the token meanwhile (see
                     # ensure_token_active) and this job copies it to Redis once Redis is back.
-                    outbox.enqueue(
-                        uow, "gateway.identity.service:cache_revocation", jti=principal.jti, exp=principal.exp
-                    )
+                    outbox.enqueue(uow, cache_revocation, jti=principal.jti, exp=principal.exp)
             if not cached and _s(uow).get(RevokedAccessToken, principal.jti) is None:
                 _s(uow).add(RevokedAccessToken(jti=principal.jti, expires_at=expires))
         uow.commit()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from gateway.extensions import Api
+from gateway.kernel.modules import ServiceModule
+from services.adminduk import application_jobs, application_routes, jobs, routes
+from services.adminduk.events import EVENTS
 
-
-def register(api: Api) -> None:
-    from services.adminduk import models  # noqa: F401 - the tables
-    from services.adminduk.routes import blp
-
-    api.register_blueprint(blp)
-    from services.adminduk.application_routes import blp as applications_blp
-
-    api.register_blueprint(applications_blp)
+MODULE = ServiceModule(
+    name="adminduk",
+    blueprints=(routes.blp, application_routes.blp),
+    jobs=(
+        jobs.birth_registered,
+        jobs.birth_rejected,
+        jobs.birth_documents_reissued,
+        jobs.correction_decided,
+        jobs.death_registered,
+        application_jobs.notify_step,
+    ),
+    events=EVENTS,
+)

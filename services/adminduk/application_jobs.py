@@ -7,15 +7,17 @@ from sqlalchemy import select
 from gateway import notify
 from gateway.db import UnitOfWork
 from gateway.identity.models import CitizenAccount
-from services.adminduk import wording
+from services.adminduk import (
+    applications,  # (imports this module back, for job references)
+    wording,
+)
 from services.adminduk.application_models import Application, ApplicationEvent
-from services.adminduk.applications import label
 from services.adminduk.common import local_tz
 
 
 def _message(application: Application, event: ApplicationEvent) -> tuple[str, str]:
     """(title, body) in Indonesian; never a NIK or a phone number."""
-    what = f"Permohonan {label(application)} {application.tracking_number}"
+    what = f"Permohonan {applications.label(application)} {application.tracking_number}"
     due = application.due_at.astimezone(local_tz()).date()
     note = f": {event.note}" if event.note else ""
     if event.kind == "submitted":

@@ -26,7 +26,7 @@ from gateway.identity import wilayah
 from gateway.identity.models import Resident
 from gateway.identity.service import resident_by_nik, subject_resident_id
 from gateway.workdays import WorkCalendar
-from services.adminduk import certificates, family, numbers, uploads, wording
+from services.adminduk import application_jobs, certificates, family, numbers, uploads, wording
 from services.adminduk.application_models import (
     OPEN_STATES,
     WITH_OFFICE,
@@ -35,8 +35,8 @@ from services.adminduk.application_models import (
     ApplicationEvent,
 )
 from services.adminduk.common import age_on, is_disdukcapil_officer, local_today, session_of
+from services.adminduk.events import APPLICATION_APPROVED
 
-NOTIFY_JOB = "services.adminduk.application_jobs:notify_step"
 # Working days from a complete (re)submission to the decision. A reprint is the same registry
 # record printed again (one day); a KK change or a move out is checked against the registry (three).
 SLA_WORKDAYS = {"kk_change": 3, "reprint": 1, "move_out": 3}
@@ -483,7 +483,7 @@ def _step(
         application.version += 1
     session_of(uow).flush()
     if visible:
-        outbox.enqueue(uow, NOTIFY_JOB, application_id=application.id, event_id=event.id)
+        outbox.enqueue(uow, application_jobs.notify_step, application_id=application.id, event_id=event.id)
     return event
 
 
@@ -1037,9 +1037,7 @@ def approve(
             resource=f"application:{application.id}",
             reason=note,
         )
-        events.publish(
-            uow, "adminduk.application_approved", application_id=application.id, kind=application.kind
-        )
+        events.publish(uow, APPLICATION_APPROVED, application_id=application.id, kind=application.kind)
         view = application_view(uow, application, staff=True)
         uow.commit()
         return view

@@ -13,9 +13,12 @@ from gateway.db import UnitOfWork
 from gateway.documents import jobs as document_jobs
 from gateway.documents.models import Document
 from gateway.identity.models import CitizenAccount, Resident
-from services.adminduk import family, wording
+from services.adminduk import (
+    family,
+    service,  # (service imports this module back, for job references)
+    wording,
+)
 from services.adminduk.models import Birth, Correction, Death
-from services.adminduk.service import move, parent_ids
 
 
 def _accounts(uow: UnitOfWork, resident_ids: list[str]) -> list[CitizenAccount]:
@@ -72,7 +75,7 @@ def _ensure_rendered(model: type[Birth] | type[Death], row_id: str) -> None:
 
 
 def _parents(birth: Birth) -> list[str]:
-    return parent_ids(birth)
+    return service.parent_ids(birth)
 
 
 def _locked(uow: UnitOfWork, model: type[Birth] | type[Death], row_id: str) -> Birth | Death | None:
@@ -105,7 +108,7 @@ def birth_registered(birth_id: str) -> None:
             ref=f"birth:{birth.id}",
         )
         if birth.state == "registered":
-            move(uow, "birth", birth, "issued", None, "signed documents ready; parents notified")
+            service.move(uow, "birth", birth, "issued", None, "signed documents ready; parents notified")
         uow.commit()
 
 
@@ -207,5 +210,5 @@ def death_registered(death_id: str) -> None:
             ref=f"death:{death.id}",
         )
         if death.state == "registered":
-            move(uow, "death", death, "issued", None, "signed documents ready; family notified")
+            service.move(uow, "death", death, "issued", None, "signed documents ready; family notified")
         uow.commit()

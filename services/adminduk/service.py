@@ -17,7 +17,7 @@ from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gateway.identity import wilayah
 from gateway.identity.models import CitizenAccount, RefreshToken, Resident
 from gateway.identity.service import resident_by_nik, subject_resident_id
-from services.adminduk import certificates, family, numbers, uploads, wording
+from services.adminduk import certificates, family, jobs, numbers, uploads, wording
 from services.adminduk.common import (
     age_on,
     is_disdukcapil_officer,
@@ -26,6 +26,7 @@ from services.adminduk.common import (
     session_of,
 )
 from services.adminduk.errors import Problem, ReportRejected
+from services.adminduk.events import BIRTH_REGISTERED, DEATH_REGISTERED
 from services.adminduk.models import Birth, Correction, Death, Transition
 
 LATE_REPORT_DAYS = 60
@@ -36,7 +37,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 POSTHUMOUS_DAYS = 300  # a child born this long after the father's death is still his
 MARRIED = {"KAWIN", "KAWIN TERCATAT"}
 HUSBAND = {"KEPALA KELUARGA", "SUAMI"}
-JOBS = "services.adminduk.jobs"
 Reviewed = TypeVar("Reviewed", Birth, Death)
 
 
@@ -432,8 +432,8 @@ def _register_birth(
         father=father if married else None,
         kk_reason=f"Penambahan anggota keluarga: kelahiran ({wording.tanggal(birth.birth_date)})",
     )
-    outbox.enqueue(uow, f"{JOBS}:birth_registered", birth_id=birth.id)
-    events.publish(uow, "adminduk.birth_registered", birth_id=birth.id)
+    outbox.enqueue(uow, jobs.birth_registered, birth_id=birth.id)
+    events.publish(uow, BIRTH_REGISTERED, birth_id=birth.id)
     return trail, docs
 
 
@@ -641,7 +641,7 @@ def decide_birth(
         else:
             birth.dedupe_key = None  # a corrected report of the same birth may follow
             move(uow, "birth", birth, "rejected", principal, reason)
-            outbox.enqueue(uow, f"{JOBS}:birth_rejected", birth_id=birth.id)
+            outbox.enqueue(uow, jobs.birth_rejected, birth_id=birth.id)
         audit.record(
             uow,
             actor=principal,
@@ -699,7 +699,7 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
                 at=utcnow(),
             )
         )
-        outbox.enqueue(uow, f"{JOBS}:birth_documents_reissued", birth_id=birth.id, event="named")
+        outbox.enqueue(uow, jobs.birth_documents_reissued, birth_id=birth.id, event="named")
         session_of(uow).flush()
         view = birth_view(birth, transitions_of(uow, "birth", birth.id), docs)
         uow.commit()
@@ -1091,7 +1091,7 @@ def decide_correction(
             move(uow, "correction", correction, "approved", principal, reason)
         else:
             move(uow, "correction", correction, "rejected", principal, reason)
-        outbox.enqueue(uow, f"{JOBS}:correction_decided", correction_id=correction.id)
+        outbox.enqueue(uow, jobs.correction_decided, correction_id=correction.id)
         session_of(uow).flush()
         view = correction_view(uow, correction)
         uow.commit()
@@ -1289,8 +1289,8 @@ def _register_death(
             )
             .values(revoked_at=utcnow())
         )
-    outbox.enqueue(uow, f"{JOBS}:death_registered", death_id=death.id)
-    events.publish(uow, "adminduk.death_registered", death_id=death.id)
+    outbox.enqueue(uow, jobs.death_registered, death_id=death.id)
+    events.publish(uow, DEATH_REGISTERED, death_id=death.id)
     return trail, docs
 
 

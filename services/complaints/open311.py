@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException
 from gateway.auth import Principal, current_principal, decode_access_token
 from gateway.db import UnitOfWork, utcnow
 from gateway.errors import BadRequest, Forbidden, NotFound, ServiceError, Unauthorized
-from gateway.extensions import Api, Blueprint, limiter
+from gateway.extensions import Blueprint, limiter
 from gateway.identity import phones, wilayah
 from gateway.identity import service as identity
 from gateway.identity.passwords import digest
@@ -182,7 +182,7 @@ def _unexpected(err: Exception) -> Response:
     return error_response(500, "Internal server error")
 
 
-def _unknown_path(_: str = "", **__: Any) -> Response:
+def unknown_path(_: str = "", **__: Any) -> Response:
     return error_response(404, "Unknown Open311 resource; see /open311/v2/discovery.json")
 
 
@@ -639,13 +639,3 @@ class Updates(MethodView):
             for event, number in rows
         ]
         return render(fmt, data, root="service_request_updates", item="request_update")
-
-
-def register(api: Api) -> None:
-    api.register_blueprint(blp)
-    # Errors raised before any Open311 view matched (odd paths, 405, 413) use the spec's arrays too.
-    api._app.extensions.setdefault("error_renderers", {})["/open311/"] = error_response  # type: ignore[attr-defined]
-    # Anything else under /open311/v2/ is a 404 in the specification's error format, not the API's.
-    api._app.add_url_rule(  # type: ignore[attr-defined]
-        "/open311/v2/<path:_>", endpoint="open311_unknown", view_func=_unknown_path, methods=["GET", "POST"]
-    )

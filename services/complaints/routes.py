@@ -11,7 +11,7 @@ from flask.views import MethodView
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.errors import PreconditionFailed
-from gateway.extensions import Api, Blueprint, ErrorSchema, limiter
+from gateway.extensions import Blueprint, ErrorSchema, limiter
 from services.complaints import schemas as s
 from services.complaints import service, sms_gateway
 from services.complaints.errors import ComplaintEtagRequired
@@ -300,8 +300,3 @@ class InboundSms(MethodView):
             channel=data["channel"],
             received_at=data["received_at"],
         )
-
-
-def register(api: Api) -> None:
-    api.register_blueprint(blp)
-    api.register_blueprint(inbound_blp)

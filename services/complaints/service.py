@@ -36,7 +36,7 @@ from gateway.identity import nik as nik_rules
 from gateway.identity import wilayah
 from gateway.identity.models import CitizenAccount, Resident, Staff
 from gateway.workdays import JAKARTA, WorkCalendar
-from services.complaints import numbers, photos
+from services.complaints import jobs, numbers, photos  # jobs: enqueued by reference (imports us back)
 from services.complaints.catalogue import DESK_OPD, EMERGENCY_CODES, OTHER
 from services.complaints.errors import EmergencyCall112
 from services.complaints.models import (
@@ -545,7 +545,7 @@ def _event(
     _s(uow).add(event)
     _s(uow).flush()
     if notify and public:
-        outbox.enqueue(uow, "services.complaints.jobs:notify_event", event_id=event.id)
+        outbox.enqueue(uow, jobs.notify_event, event_id=event.id)
     return event
 
 

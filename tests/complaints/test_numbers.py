@@ -129,7 +129,7 @@ def test_machine_client_needs_open311_scope(app, machine_client):
 
 
 def test_demo_seed_is_idempotent(app, client, desk):
-    from services.complaints import seed_demo
+    from services.complaints.seed import seed_demo
 
     with app.app_context():
         seed_demo()

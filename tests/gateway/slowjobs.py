@@ -56,3 +56,10 @@ def needs_resident(resident_id: str) -> None:
             dedupe_key=f"needs:{resident_id}",
         )
         uow.commit()
+
+
+def on_event(event: str, birth_id: str) -> None:
+    """Subscriber used by the event tests: remember which event arrived, in Redis or nowhere."""
+    connection = q.redis_connection()
+    if connection is not None:
+        connection.rpush("test:events", f"{event}:{birth_id}")

@@ -24,6 +24,7 @@ from gateway.identity import wilayah
 from gateway.identity.models import Resident, Staff
 from gateway.notify import InboxItem
 from tests.conftest import PASSWORD, REDIS_URL, make_nik
+from tests.gateway import slowjobs
 from tests.gateway.support import other_app
 
 ERROR_KEYS = {"code", "status", "message", "reason"}
@@ -282,7 +283,7 @@ def test_metrics_expose_request_counts_latency_queue_depth_and_outbox(client, ap
     client.get("/healthz")
     client.get("/healthz")
     with app.app_context(), UnitOfWork() as uow:
-        outbox.enqueue(uow, "tests.gateway.slowjobs:needs_resident", resident_id=str(uuid.uuid4()))
+        outbox.enqueue(uow, slowjobs.needs_resident, resident_id=str(uuid.uuid4()))
         uow.commit()
     r = client.get("/metrics")
     assert r.status_code == 200 and r.content_type.startswith("text/plain")
@@ -358,7 +359,7 @@ def test_failed_jobs_are_listed_and_can_be_requeued(client, staff, app, run_jobs
             )
         else:
             with UnitOfWork() as uow:
-                outbox.enqueue(uow, "tests.gateway.slowjobs:needs_resident", resident_id=missing)
+                outbox.enqueue(uow, slowjobs.needs_resident, resident_id=missing)
                 uow.commit()  # runs in-process now, and fails
     run_jobs()
     r = client.get("/api/v1/admin/jobs/failed", headers=admin["headers"])

@@ -20,6 +20,7 @@ from gateway.db import UnitOfWork, utcnow
 from gateway.notify import InboxItem, Message
 from gateway.outbox import OutboxJob
 from tests.conftest import DATABASE_URL, PASSWORD, REDIS_URL
+from tests.gateway import slowjobs
 from tests.gateway.support import ROOT, SpareRedis, flask_cmd, other_app, process_env, run_worker_burst
 
 needs_postgres = pytest.mark.skipif(
@@ -50,7 +51,7 @@ def test_job_runs_after_commit_and_sees_the_committed_change(app, make_resident,
     resident = make_resident()
     marker = f"commit-{uuid.uuid4().hex}"
     with app.app_context(), UnitOfWork() as uow:
-        outbox.enqueue(uow, "tests.gateway.slowjobs:note", marker=marker, resident_id=resident.id)
+        outbox.enqueue(uow, slowjobs.note, marker=marker, resident_id=resident.id)
         assert _inbox(app, marker) == []  # recorded, not run, while the transaction is open
         uow.commit()
     if not REDIS_URL:
@@ -68,7 +69,7 @@ def test_job_of_a_rolled_back_transaction_never_runs(app, make_resident, run_job
     resident = make_resident()
     marker = f"rollback-{uuid.uuid4().hex}"
     with pytest.raises(RuntimeError), app.app_context(), UnitOfWork() as uow:
-        outbox.enqueue(uow, "tests.gateway.slowjobs:note", marker=marker, resident_id=resident.id)
+        outbox.enqueue(uow, slowjobs.note, marker=marker, resident_id=resident.id)
         raise RuntimeError("the use case failed")
     run_jobs()
     with app.app_context():
@@ -313,7 +314,7 @@ def test_worker_killed_mid_job_leaves_the_job_retried_not_lost(app):
 
 
 def test_periodic_sweep_is_registered_and_runs_once_per_slot(app, run_jobs):
-    assert q.PERIODIC["gateway.outbox:sweep"].every == 10
+    assert {p.path: p.every for p in q.periodic_jobs(app)}["gateway.outbox:sweep"] == 10
     slot_start = (int(time.time()) // 10) * 10.0
     with app.app_context():
         first = q.run_periodic_once(app, now=slot_start + 1)

@@ -1,0 +1,1 @@
+"""The kernel services build on: the module declaration and the helpers every service shares."""
