@@ -259,3 +259,6 @@ def register_cli(app: Flask) -> None:
         create_schema_cmd,
     ):
         app.cli.add_command(cmd)
+    for module in app.extensions["modules"].modules:  # services' own commands (simulators …)
+        for cmd in module.commands:
+            app.cli.add_command(cmd)

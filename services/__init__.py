@@ -9,5 +9,6 @@ from __future__ import annotations
 from gateway.kernel.modules import ServiceModule
 from services.adminduk import MODULE as ADMINDUK
 from services.complaints import MODULE as COMPLAINTS
+from services.permits import MODULE as PERMITS
 
-MODULES: tuple[ServiceModule, ...] = (ADMINDUK, COMPLAINTS)
+MODULES: tuple[ServiceModule, ...] = (ADMINDUK, COMPLAINTS, PERMITS)

@@ -67,6 +67,7 @@ class ServiceModule:
     error_renderers: Mapping[str, Callable[..., Any]] = field(default_factory=lambda: MappingProxyType({}))
     url_rules: tuple[UrlRule, ...] = ()
     warm_up: tuple[Callable[[], Any], ...] = ()  # run by the worker once, before its first job
+    commands: tuple[Any, ...] = ()  # click commands added to `flask --app wsgi …` (e.g. a simulator)
 
 
 class ModuleError(RuntimeError):
