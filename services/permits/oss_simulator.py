@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
 
 from services.permits.oss import JAKARTA, token_for
 
@@ -156,7 +158,7 @@ class _Handler(WSGIRequestHandler):
         return environ
 
 
-def server(sim: Flask, port: int, host: str = "127.0.0.1") -> BaseWSGIServer:
+def server(sim: OssSimulator, port: int, host: str = "127.0.0.1") -> BaseWSGIServer:
     """A threaded HTTP server for the simulator (call serve_forever(); shutdown() to stop)."""
     return make_server(host, port, sim, threaded=True, request_handler=_Handler)
 
@@ -165,99 +167,129 @@ def _answer(method: str, kode: int, keterangan: str, **extra: Any) -> dict[str, 
     return {f"respon{method}": {"kode": kode, "keterangan": keterangan, **extra}}
 
 
-def create_simulator(user_key: str, username: str, password: str, target: str | None = None) -> Flask:
-    sim = Flask("oss_simulator")
-    state = SimulatorState(user_key, username, password, target)
-    sim.extensions["oss_state"] = state
+def jsonify(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
 
-    def _guard(method: str) -> tuple[Response, int] | None:
-        if not secrets.compare_digest(request.headers.get("user_key", ""), state.user_key):
-            return jsonify(_answer(method, 401, "user_key tidak valid")), 401
+
+def _body(req: Request) -> dict[str, Any]:
+    body = req.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+class OssSimulator:
+    """A WSGI app (plain werkzeug: it is another system's edge, not one of our services' routes)."""
+
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+        self.urls = Map(
+            [
+                Rule(f"{PREFIX}/receiveLicenseStatus", endpoint="receive_license_status", methods=["POST"]),
+                Rule(f"{PREFIX}/receiveLicense", endpoint="receive_license", methods=["POST"]),
+                Rule(f"{PREFIX}/checkLicenseStatus", endpoint="check_license_status", methods=["POST"]),
+                Rule(f"{PREFIX}/inqueryNIB", endpoint="inquery_nib", methods=["POST"]),
+                Rule("/_sim/pushNIB", endpoint="push_nib", methods=["POST"]),
+                Rule("/_sim/pushFileDS", endpoint="push_file_ds", methods=["POST"]),
+                Rule("/_sim/faults", endpoint="faults", methods=["POST"]),
+                Rule("/_sim/received", endpoint="received", methods=["GET"]),
+                Rule("/_sim/nibs", endpoint="nibs", methods=["GET"]),
+            ]
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        req = Request(environ)
+        try:
+            endpoint, _ = self.urls.bind_to_environ(environ).match()
+            response = getattr(self, endpoint)(req)
+        except NotFound:
+            response = jsonify({"kode": 404, "keterangan": "Not found"}, 404)
+        except HTTPException as exc:
+            response = jsonify({"kode": exc.code, "keterangan": exc.description}, exc.code or 500)
+        return response(environ, start_response)
+
+    def _guard(self, req: Request, method: str) -> Response | None:
+        state = self.state
+        if not secrets.compare_digest(req.headers.get("user_key", ""), state.user_key):
+            return jsonify(_answer(method, 401, "user_key tidak valid"), 401)
         fault = state.take_fault()
         if fault is None:
             return None
         if fault.mode == "timeout":
             time.sleep(fault.delay or 5.0)
-            return jsonify(_answer(method, 504, "timeout")), 504
+            return jsonify(_answer(method, 504, "timeout"), 504)
         if fault.mode == "error":
-            return jsonify(_answer(method, 500, "Internal server error")), 500
-        return jsonify(_answer(method, 400, "Ditolak oleh simulator")), 200
+            return jsonify(_answer(method, 500, "Internal server error"), 500)
+        return jsonify(_answer(method, 400, "Ditolak oleh simulator"))
 
-    def _record(method: str, body: dict[str, Any]) -> None:
-        with state.lock:
-            state.received.append({"method": method, "body": body, "at": datetime.now(UTC).isoformat()})
+    def _record(self, method: str, body: dict[str, Any]) -> None:
+        with self.state.lock:
+            self.state.received.append({"method": method, "body": body, "at": datetime.now(UTC).isoformat()})
 
-    @sim.post(f"{PREFIX}/receiveLicenseStatus")
-    def receive_license_status() -> Any:
-        refused = _guard("receiveLicenseStatus")
+    def receive_license_status(self, req: Request) -> Response:
+        refused = self._guard(req, "receiveLicenseStatus")
         if refused:
             return refused
-        body = request.get_json(silent=True) or {}
+        body = _body(req)
         status = body.get("IZINSTATUS") or {}
         missing = [k for k in ("nib", "id_izin", "kd_izin", "kd_status", "tgl_status") if not status.get(k)]
         if missing:
             return jsonify(_answer("receiveLicenseStatus", 400, f"Field wajib kosong: {', '.join(missing)}"))
-        known = state.nibs.get(status["nib"])
+        known = self.state.nibs.get(status["nib"])
         if known is None or status["id_izin"] not in {c["id_izin"] for c in known["data_checklist"]}:
             return jsonify(_answer("receiveLicenseStatus", 400, "id_izin tidak ditemukan"))
-        _record("receiveLicenseStatus", body)
-        with state.lock:
-            state.statuses[(status["nib"], status["id_izin"])] = {
+        self._record("receiveLicenseStatus", body)
+        with self.state.lock:
+            key = (status["nib"], status["id_izin"])
+            self.state.statuses[key] = {
                 "kd_status": status["kd_status"],
                 "tgl_status": status["tgl_status"],
-                "nomor_izin": state.statuses.get((status["nib"], status["id_izin"]), {}).get("nomor_izin"),
+                "nomor_izin": self.state.statuses.get(key, {}).get("nomor_izin"),
             }
         return jsonify(_answer("receiveLicenseStatus", 200, "Status izin berhasil diterima"))
 
-    @sim.post(f"{PREFIX}/receiveLicense")
-    def receive_license() -> Any:
-        refused = _guard("receiveLicense")
+    def receive_license(self, req: Request) -> Response:
+        refused = self._guard(req, "receiveLicense")
         if refused:
             return refused
-        body = request.get_json(silent=True) or {}
+        body = _body(req)
         final = body.get("IZINFINAL") or {}
-        missing = [
-            k for k in ("nib", "id_izin", "nomor_izin", "tgl_terbit_izin", "file_izin") if not final.get(k)
-        ]
+        required = ("nib", "id_izin", "nomor_izin", "tgl_terbit_izin", "file_izin")
+        missing = [k for k in required if not final.get(k)]
         if missing:
             return jsonify(_answer("receiveLicense", 400, f"Field wajib kosong: {', '.join(missing)}"))
-        _record("receiveLicense", body)
-        with state.lock:
-            state.statuses[(final["nib"], final["id_izin"])] = {
+        self._record("receiveLicense", body)
+        with self.state.lock:
+            self.state.statuses[(final["nib"], final["id_izin"])] = {
                 "kd_status": final.get("status_izin") or "50",
                 "tgl_status": final["tgl_terbit_izin"],
                 "nomor_izin": final["nomor_izin"],
             }
         return jsonify(_answer("receiveLicense", 200, "Izin final berhasil diterima"))
 
-    @sim.post(f"{PREFIX}/checkLicenseStatus")
-    def check_license_status() -> Any:
-        refused = _guard("checkLicenseStatus")
+    def check_license_status(self, req: Request) -> Response:
+        refused = self._guard(req, "checkLicenseStatus")
         if refused:
             return refused
-        query = (request.get_json(silent=True) or {}).get("checkLicenseStatus") or {}
-        found = state.statuses.get((query.get("nib", ""), query.get("id_izin", "")))
+        query = _body(req).get("checkLicenseStatus") or {}
+        found = self.state.statuses.get((query.get("nib", ""), query.get("id_izin", "")))
         if found is None:
             return jsonify(_answer("checkLicenseStatus", 404, "Status izin tidak ditemukan"))
         data = {"nib": query["nib"], "id_izin": query["id_izin"], **found}
         return jsonify(_answer("checkLicenseStatus", 200, "OK", data=data))
 
-    @sim.post(f"{PREFIX}/inqueryNIB")
-    def inquery_nib() -> Any:
-        refused = _guard("inqueryNIB")
+    def inquery_nib(self, req: Request) -> Response:
+        refused = self._guard(req, "inqueryNIB")
         if refused:
             return refused
-        query = (request.get_json(silent=True) or {}).get("INQUERYNIB") or {}
-        found = state.nibs.get(query.get("nib", ""))
+        query = _body(req).get("INQUERYNIB") or {}
+        found = self.state.nibs.get(query.get("nib", ""))
         if found is None:
             return jsonify(_answer("inqueryNIB", 404, "NIB tidak ditemukan"))
         return jsonify(_answer("inqueryNIB", 200, "OK", dataNIB=found))
 
     # ---- the simulator's own controls ----
 
-    @sim.post("/_sim/pushNIB")
-    def push_nib() -> Any:
-        spec = request.get_json(silent=True) or {}
+    def push_nib(self, req: Request) -> Response:
+        spec = _body(req)
         data_nib = build_nib(
             nib=spec.get("nib"),
             checklist=spec.get("checklist") or [{"kd_izin": "032000000024"}],
@@ -266,30 +298,30 @@ def create_simulator(user_key: str, username: str, password: str, target: str | 
             kbli=spec.get("kbli", "41011"),
             responsible_nik=spec.get("responsible_nik"),
         )
-        state.remember(data_nib)
-        status, answer = state.push("receiveNIB", {"dataNIB": data_nib}, data_nib["nib"])
-        return jsonify(http_status=status, answer=answer, dataNIB=data_nib)
+        self.state.remember(data_nib)
+        status, answer = self.state.push("receiveNIB", {"dataNIB": data_nib}, data_nib["nib"])
+        return jsonify({"http_status": status, "answer": answer, "dataNIB": data_nib})
 
-    @sim.post("/_sim/pushFileDS")
-    def push_file_ds() -> Any:
-        spec = request.get_json(silent=True) or {}
+    def push_file_ds(self, req: Request) -> Response:
+        spec = _body(req)
         payload = {"receiveFileDS": {k: spec.get(k) for k in ("id_izin", "nib", "file_izin")}}
-        status, answer = state.push("receiveFileDS", payload, spec.get("nib", ""))
-        return jsonify(http_status=status, answer=answer)
+        status, answer = self.state.push("receiveFileDS", payload, spec.get("nib", ""))
+        return jsonify({"http_status": status, "answer": answer})
 
-    @sim.post("/_sim/faults")
-    def faults() -> Any:
-        spec = request.get_json(silent=True) or {}
-        state.fail_next(spec.get("mode", "error"), int(spec.get("count", 1)), float(spec.get("delay", 0)))
-        return jsonify(ok=True)
+    def faults(self, req: Request) -> Response:
+        spec = _body(req)
+        self.state.fail_next(
+            spec.get("mode", "error"), int(spec.get("count", 1)), float(spec.get("delay", 0))
+        )
+        return jsonify({"ok": True})
 
-    @sim.get("/_sim/received")
-    def received() -> Any:
-        return jsonify(calls=state.calls(request.args.get("method")))
+    def received(self, req: Request) -> Response:
+        return jsonify({"calls": self.state.calls(req.args.get("method"))})
 
-    @sim.get("/_sim/nibs")
-    def nibs() -> Any:
-        with state.lock:
-            return jsonify(nibs=list(state.nibs))
+    def nibs(self, req: Request) -> Response:
+        with self.state.lock:
+            return jsonify({"nibs": list(self.state.nibs)})
 
-    return sim
+
+def create_simulator(user_key: str, username: str, password: str, target: str | None = None) -> OssSimulator:
+    return OssSimulator(SimulatorState(user_key, username, password, target))

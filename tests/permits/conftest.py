@@ -35,7 +35,7 @@ def oss_server(app: Flask) -> Iterator[SimulatorState]:
         OSS_PASSWORD=PASSWORD,
         OSS_TIMEOUT="1",
     )
-    yield sim.extensions["oss_state"]
+    yield sim.state
     http.shutdown()
 
 
