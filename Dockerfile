@@ -21,7 +21,7 @@ RUN mkdir gateway services && touch gateway/__init__.py services/__init__.py \
     && pip uninstall -y siantar-superapp \
     && rm -rf gateway services build *.egg-info
 
-COPY wsgi.py alembic.ini ./
+COPY wsgi.py alembic.ini gunicorn.conf.py ./
 COPY migrations ./migrations
 COPY gateway ./gateway
 COPY services ./services

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: venv run test lint migrate seed worker bench clean
+.PHONY: venv run port-free test lint migrate seed worker bench clean docs
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,11 +20,22 @@ migrate: venv
 seed: migrate
 	$(BIN)/flask seed-demo
 
+# Where `make run` listens; the QR links in signed PDFs point there unless PUBLIC_BASE_URL is set.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+export PUBLIC_BASE_URL
+
+# Checked before anything else runs: one clear line (and no banner) when the port is taken.
+PORT_TAKEN = $(shell $(PY) -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("$(HOST)", $(PORT)))' 2>/dev/null || echo taken)
+port-free:
+	$(if $(PORT_TAKEN),$(error port $(PORT) on $(HOST) is already in use: stop what uses it or pick another, e.g. make run PORT=8001))
+
 # SQLite + in-process jobs; the worker process runs the periodic jobs (SLA sweeps) in-process too.
-run: seed
-	@echo "API on http://127.0.0.1:8000  (docs: http://127.0.0.1:8000/api/v1/docs)"
+run: port-free seed
+	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/api/v1/docs; QR links: $(PUBLIC_BASE_URL))"
 	$(BIN)/flask worker & trap 'kill $$!' EXIT INT TERM; \
-	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 wsgi:app
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
 test: venv
 	APP_ENV=test $(BIN)/pytest -q

@@ -17,7 +17,7 @@ from gateway.auth import KeyRing, decode_access_token
 from gateway.config import Config
 from gateway.db import Database
 from gateway.documents import jobs as document_jobs
-from gateway.errors import Unauthorized, register_error_handlers
+from gateway.errors import Unauthorized, UriTooLong, register_error_handlers
 from gateway.extensions import Api, limiter
 from gateway.identity import service as identity_service
 from gateway.kernel.modules import Periodic, ServiceModule, install
@@ -32,6 +32,7 @@ GATEWAY = ServiceModule(
     warm_up=(document_jobs.warm_up,),  # load the signer before the worker's first job
 )
 TOKEN_PATH = "/api/v1/auth/token"
+MAX_URL_LENGTH = 8190  # bytes of path + query string, the limit most servers and proxies apply
 
 API_SPEC = {
     "API_TITLE": "Pematang Siantar citizen super-app API",
@@ -110,6 +111,11 @@ def _register_request_hooks(app: Flask) -> None:
     def _request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        # gunicorn lets long request lines through (gunicorn.conf.py) so that this is the error body.
+        if len(request.full_path) > MAX_URL_LENGTH:
+            raise UriTooLong(
+                f"The path and query string are longer than {MAX_URL_LENGTH} bytes", reason="uri_too_long"
+            )
 
     @app.before_request
     def _authenticate() -> Response | None:

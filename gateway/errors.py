@@ -21,11 +21,19 @@ _HTTP_REASONS = {
     409: "conflict",
     412: "precondition_failed",
     413: "payload_too_large",
+    406: "not_acceptable",
+    408: "request_timeout",
+    410: "gone",
+    411: "length_required",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    416: "range_not_satisfiable",
     422: "validation_failed",
     428: "precondition_required",
     429: "rate_limited",
+    431: "request_header_fields_too_large",
     500: "internal_error",
+    501: "not_implemented",
     503: "unavailable",
 }
 
@@ -76,6 +84,14 @@ class Conflict(ServiceError):
 
 class PreconditionFailed(ServiceError):
     code, reason = 412, "precondition_failed"
+
+
+class UriTooLong(ServiceError):
+    code, reason = 414, "uri_too_long"
+
+
+class UnsupportedMediaType(ServiceError):
+    code, reason = 415, "unsupported_media_type"
 
 
 class ValidationFailed(ServiceError):
@@ -147,7 +163,7 @@ def register_error_handlers(app: Flask) -> None:
         code = err.code or 500
         data = getattr(err, "data", None) or {}
         errors = data.get("messages")
-        reason = _HTTP_REASONS.get(code, "error")
+        reason = _HTTP_REASONS.get(code) or ("bad_request" if code < 500 else "internal_error")
         message = data.get("message") or err.description or HTTPStatus(code).phrase
         if code == 422:
             message = "Validation failed"
@@ -160,7 +176,9 @@ def register_error_handlers(app: Flask) -> None:
             headers.setdefault("Retry-After", str(retry_after or 60))
         if code == 405 and hasattr(err, "valid_methods") and err.valid_methods:
             headers["Allow"] = ", ".join(err.valid_methods)
-        return error_response(code, str(message), reason, errors, headers)
+        return error_response(
+            code, str(message), reason, errors, headers
+        )  # reasons: bad_request, internal_error
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:

@@ -610,7 +610,10 @@ def _held_for_review(uow: UnitOfWork, model: type[Reviewed], record_id: str) -> 
     record = session_of(uow).scalar(stmt)
     if record is None:
         what = model.__name__.lower()
-        raise NotFound(f"{model.__name__} registration not found", reason=f"{what}_not_found")
+        raise NotFound(
+            f"{model.__name__} registration not found",
+            reason=f"{what}_not_found",  # reasons: birth_not_found, death_not_found
+        )
     if record.state != "needs_review":
         raise Conflict(f"This report is {record.state}, not waiting for review", reason="not_under_review")
     return record
