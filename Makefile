@@ -24,7 +24,6 @@ seed: migrate
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
-export PUBLIC_BASE_URL
 
 # Checked before anything else runs: one clear line (and no banner) when the port is taken.
 PORT_TAKEN = $(shell $(PY) -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("$(HOST)", $(PORT)))' 2>/dev/null || echo taken)
@@ -34,6 +33,7 @@ port-free:
 # SQLite + in-process jobs; the worker process runs the periodic jobs (SLA sweeps) in-process too.
 run: port-free seed
 	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/api/v1/docs; QR links: $(PUBLIC_BASE_URL))"
+	export PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)'; \
 	$(BIN)/flask worker & trap 'kill $$!' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
 

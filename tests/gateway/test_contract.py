@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 
@@ -33,11 +34,14 @@ def test_make_run_fails_with_one_clear_line_when_the_port_is_taken():
 
 
 def test_make_run_derives_the_public_base_url_from_host_and_port():
+    env = {k: v for k, v in os.environ.items() if k not in ("PUBLIC_BASE_URL", "HOST", "PORT", "MAKEFLAGS")}
+
     def dry_run(*args: str) -> str:
-        return subprocess.run(
-            ["make", "-n", "--no-print-directory", "run", *args], cwd=ROOT, capture_output=True, text=True
-        ).stdout
+        command = ["make", "-n", "--no-print-directory", "run", *args]
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env).stdout
 
     assert "--bind 127.0.0.1:9599" in dry_run("PORT=9599")
     assert "QR links: http://127.0.0.1:9599" in dry_run("PORT=9599")
-    assert "QR links: https://siantar.example" in dry_run("PORT=9599", "PUBLIC_BASE_URL=https://siantar.example")
+    assert "export PUBLIC_BASE_URL='http://127.0.0.1:9599'" in dry_run("PORT=9599")
+    custom = dry_run("PORT=9599", "PUBLIC_BASE_URL=https://siantar.example")
+    assert "export PUBLIC_BASE_URL='https://siantar.example'" in custom
