@@ -275,7 +275,17 @@ PAYMENTS = _section(
 PERMITS = _section(
     "permits",
     [
-        # ("permit_not_found", 404, "No such permit, or not one the caller may see"),
+        ("permit_not_found", 404, "No such permit, or not one the caller may see"),
+        ("unknown_permit_type", 422, "No permit type with this code"),
+        (
+            "invalid_application_data",
+            422,
+            "The data does not fit the permit type; `errors.json.data` names each field",
+        ),
+        ("wrong_state", 409, "Not possible in the application's current state"),
+        ("oss_call_not_found", 404, "No such call to OSS"),
+        ("oss_call_already_sent", 422, "OSS accepted this call already: nothing to resend"),
+        ("unknown_oss_field", 422, "Only the call's own fields can be corrected"),
     ],
 )
 
