@@ -89,7 +89,7 @@ def clean_previous_births(engine: Engine) -> None:
     wipe = sorted(
         t
         for t in tables
-        if (t.startswith("adminduk_") and t != "adminduk_counter")
+        if t.startswith("adminduk_")
         or t
         in (
             "document",

@@ -427,7 +427,7 @@ def seed_complaints(app: Any, engine: Engine, env: dict[str, str], count: int, s
         conn.execute(
             text(
                 "TRUNCATE complaints_complaint, complaints_event, complaints_photo, complaints_rating, "
-                "complaints_follower, complaints_staff_notice, complaints_sweep_mark, complaints_number_counter "
+                "complaints_follower, complaints_staff_notice, complaints_sweep_mark "
                 "CASCADE"
             )
         )
@@ -466,8 +466,11 @@ def seed_complaints(app: Any, engine: Engine, env: dict[str, str], count: int, s
     log(f"wrote the history rows in {time.time() - started:.0f}s")
     with engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO complaints_number_counter (day, last_serial) VALUES (:day, :serial)"),
-            [{"day": day, "serial": serial} for day, serial in seeder.serials.items()],
+            text("DELETE FROM kernel_counter WHERE scope = 'complaints'"),
+        )
+        conn.execute(
+            text("INSERT INTO kernel_counter (scope, key, value) VALUES ('complaints', :day, :serial)"),
+            [{"day": str(day), "serial": serial} for day, serial in seeder.serials.items()],
         )
         conn.execute(text(f"CREATE TABLE IF NOT EXISTS {SEED_TABLE} (key text PRIMARY KEY, value text)"))
         conn.execute(text(f"DELETE FROM {SEED_TABLE}"))
@@ -520,7 +523,7 @@ def clean_previous_runs(engine: Engine, cutoff: str) -> int:
             text("DELETE FROM complaints_complaint WHERE created_at >= :cutoff"), {"cutoff": cutoff}
         ).rowcount
         conn.execute(
-            text("DELETE FROM complaints_number_counter WHERE day >= CAST(:day AS date)"),
+            text("DELETE FROM kernel_counter WHERE scope = 'complaints' AND key >= :day"),
             {"day": datetime.fromisoformat(cutoff).astimezone(_jakarta()).date().isoformat()},
         )
         wipe = [

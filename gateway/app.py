@@ -20,6 +20,7 @@ from gateway.documents import jobs as document_jobs
 from gateway.errors import Unauthorized, UriTooLong, register_error_handlers
 from gateway.extensions import Api, limiter
 from gateway.identity import service as identity_service
+from gateway.kernel import counters  # noqa: F401 - its table
 from gateway.kernel.modules import Periodic, ServiceModule, install
 
 log = logging.getLogger(__name__)

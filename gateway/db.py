@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from gateway.kernel import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -24,7 +26,9 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, aware UTC: the kernel clock (gateway.kernel.clock.now), so a test that freezes it moves
+    every default timestamp too."""
+    return clock.now()
 
 
 def new_id() -> str:
@@ -101,6 +105,12 @@ def get_database() -> Database:
     if not has_app_context():
         raise RuntimeError("no app context: run inside create_app().app_context()")
     return current_app.extensions["database"]
+
+
+def session_of(uow: UnitOfWork) -> Session:
+    """The open session of `uow` (use cases run inside `with uow:`)."""
+    assert uow.session is not None
+    return uow.session
 
 
 class UnitOfWork:

@@ -425,3 +425,18 @@ def me(uow: UnitOfWork, *, principal: Principal) -> dict[str, Any]:
 def access_log(uow: UnitOfWork, *, principal: Principal, limit: int, offset: int) -> list[audit.AccessLog]:
     with uow:
         return audit.for_resident(uow, subject_resident_id(principal), limit=limit, offset=offset)
+
+
+# ---- operations other services ask of identity ----------------------------------------------------------
+
+
+def close_account(uow: UnitOfWork, *, resident_id: str, reason: str) -> bool:
+    """Close a citizen's account, in the caller's transaction (e.g. a registered death): it can no
+    longer sign in and its refresh tokens are revoked. False when there is no open account."""
+    account = _s(uow).scalar(select(CitizenAccount).where(CitizenAccount.resident_id == resident_id))
+    if account is None or account.status == "closed":
+        return False
+    account.status = "closed"
+    account.closed_reason = reason
+    _revoke_subject(uow, "citizen", account.id)
+    return True

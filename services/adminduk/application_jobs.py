@@ -7,12 +7,12 @@ from sqlalchemy import select
 from gateway import notify
 from gateway.db import UnitOfWork
 from gateway.identity.models import CitizenAccount
+from gateway.kernel.clock import local_tz
 from services.adminduk import (
     applications,  # (imports this module back, for job references)
     wording,
 )
 from services.adminduk.application_models import Application, ApplicationEvent
-from services.adminduk.common import local_tz
 
 
 def _message(application: Application, event: ApplicationEvent) -> tuple[str, str]:

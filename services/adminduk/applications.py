@@ -12,19 +12,21 @@ import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway import audit, events, outbox
 from gateway.auth import Principal
-from gateway.db import UnitOfWork, new_id, utcnow
+from gateway.db import UnitOfWork, new_id, session_of
 from gateway.documents import service as documents
 from gateway.documents.models import Document
 from gateway.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from gateway.identity import wilayah
 from gateway.identity.models import Resident
 from gateway.identity.service import resident_by_nik, subject_resident_id
+from gateway.kernel import clock
+from gateway.kernel.clock import local_today
+from gateway.kernel.settings import region_code
 from gateway.workdays import WorkCalendar
 from services.adminduk import application_jobs, certificates, family, numbers, uploads, wording
 from services.adminduk.application_models import (
@@ -34,7 +36,7 @@ from services.adminduk.application_models import (
     ApplicationAttachment,
     ApplicationEvent,
 )
-from services.adminduk.common import age_on, is_disdukcapil_officer, local_today, session_of
+from services.adminduk.common import age_on, is_disdukcapil_officer
 from services.adminduk.events import APPLICATION_APPROVED
 
 # Working days from a complete (re)submission to the decision. A reprint is the same registry
@@ -160,7 +162,7 @@ def _check_kk_change(
 ) -> tuple[str | None, Resident, dict[str, Any], str]:
     change = spec["change"]
     if change == "address":
-        region = current_app.config["REGION_CODE"]
+        region = region_code()
         code = spec["kelurahan_code"]
         if not (code.startswith(region + ".") and wilayah.is_kelurahan(code)):
             raise _invalid(
@@ -291,7 +293,7 @@ def _destination(code: str) -> tuple[str, str, str]:
             "Not a Kemendagri kabupaten/kota or kecamatan code",
             "unknown_region",
         )
-    region = current_app.config["REGION_CODE"]
+    region = region_code()
     if dotted == region or dotted.startswith(region + "."):
         raise _invalid(
             "move_out.destination_region_code",
@@ -391,7 +393,7 @@ def _decode_all(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bytes
 
 
 def _store(uow: UnitOfWork, application: Application, files: list[tuple[dict[str, Any], bytes]]) -> None:
-    now = utcnow()
+    now = clock.now()
     kinds = {item["kind"] for item, _ in files}
     if kinds:
         for old in session_of(uow).scalars(
@@ -475,7 +477,7 @@ def _step(
         actor_id=actor_id,
         note=note,
         visible_to_citizen=visible,
-        at=utcnow(),
+        at=clock.now(),
     )
     session_of(uow).add(event)
     application.state = to_state
@@ -558,7 +560,7 @@ def application_view(uow: UnitOfWork, application: Application, *, staff: bool) 
         "sla_workdays": application.sla_workdays,
         "submitted_at": application.submitted_at,
         "due_at": application.due_at,
-        "overdue": _is_overdue(application, utcnow()),
+        "overdue": _is_overdue(application, clock.now()),
         "correction_note": application.correction_note,
         "resubmissions": application.resubmissions,
         "decision_reason": application.decision_reason,
@@ -628,7 +630,7 @@ def submit(uow: UnitOfWork, *, principal: Principal, data: dict[str, Any]) -> di
         kind = data["kind"]
         sub_kind, subject, details, dedupe = _check(uow, me=me, kind=kind, spec=data[kind])
         _dedupe_conflict(uow, dedupe)
-        now = utcnow()
+        now = clock.now()
         days = SLA_WORKDAYS[kind]
         application = Application(
             id=new_id(),
@@ -793,7 +795,7 @@ def resubmit(
             application.citizen_note = data["note"]
         _store(uow, application, files)
         _require_attachments(uow, application)
-        now = utcnow()
+        now = clock.now()
         application.submitted_at = now
         application.due_at = WorkCalendar.load(uow).deadline(now, application.sla_workdays)
         application.resubmissions += 1
@@ -821,7 +823,7 @@ def cancel(
         if application.state not in OPEN_STATES:
             raise Conflict(f"The application is already {application.state}", reason="application_closed")
         application.dedupe_key = None
-        application.decided_at = utcnow()
+        application.decided_at = clock.now()
         _step(uow, application, "cancelled", "cancelled", principal, reason)
         view = application_view(uow, application, staff=False)
         uow.commit()
@@ -845,7 +847,7 @@ def queue(
 ) -> tuple[list[dict[str, Any]], int]:
     """Disdukcapil's queue, oldest (re)submission first; by default the files with the office."""
     _require_officer(principal)
-    now = utcnow()
+    now = clock.now()
     with uow:
         where = [Application.state == state] if state else [Application.state.in_(WITH_OFFICE)]
         if kind:
@@ -976,7 +978,7 @@ def reject(
         application = _for_officer(uow, principal, application_id, if_match)
         _with_office(application)
         application.decision_reason = reason
-        application.decided_at = utcnow()
+        application.decided_at = clock.now()
         application.dedupe_key = None
         _step(uow, application, "rejected", "rejected", principal, reason)
         audit.record(
@@ -1026,7 +1028,7 @@ def approve(
         )
         application.document_ids = [d.id for d in docs]
         application.decision_reason = note
-        application.decided_at = utcnow()
+        application.decided_at = clock.now()
         application.dedupe_key = None
         _step(uow, application, "approved", "approved", principal, note)
         audit.record(

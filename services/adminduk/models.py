@@ -131,16 +131,3 @@ class Transition(Base):
     actor_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Counter(Base):
-    """Serial counters (NIK per 12-digit prefix, akta numbers per kab/kota and day, KK versions).
-
-    Incremented with one upsert that holds the row lock until commit, so concurrent registrations
-    of one prefix are serialised and never hand out the same serial.
-    """
-
-    __tablename__ = "adminduk_counter"
-
-    key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,35 +7,20 @@ import secrets
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Integer, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.db import UnitOfWork
 from gateway.identity import nik as nik_rules
 from gateway.identity.models import Resident
-from services.adminduk.common import session_of
-from services.adminduk.models import Counter
+from gateway.kernel import counters
+from gateway.kernel.settings import region_code, setting
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: nothing to confuse over the phone
 
 
 def next_value(uow: UnitOfWork, key: str, *, start: int | Any = 1, floor: Any = None) -> int:
-    """Increment counter `key` (creating it at `start`) and return the new value.
-
-    One INSERT … ON CONFLICT DO UPDATE … RETURNING: on PostgreSQL the row stays locked until our
-    transaction ends, so a concurrent registration of the same key waits and then sees our value;
-    on SQLite the write takes the database lock for the same effect. `floor` (a SQL expression) is
-    a lowest value the increment must reach (a serial already used elsewhere is never handed out).
-    """
-    dialect = postgresql if uow.is_postgres else sqlite
-    table = Counter.__table__
-    stmt = dialect.insert(table).values(key=key, value=start)
-    increment: Any = table.c.value + 1
-    if floor is not None:
-        increment = (func.greatest if uow.is_postgres else func.max)(increment, stmt.excluded.value)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={"value": increment})
-    return int(session_of(uow).execute(stmt.returning(table.c.value)).scalar_one())
+    """Adminduk's counter `key` (kernel counters, scope "adminduk"): NIK serials, akta numbers, KK versions."""
+    return counters.next_value(uow, "adminduk", key, start=start, floor=floor)
 
 
 def lock(uow: UnitOfWork, key: str) -> None:
@@ -86,18 +71,18 @@ def akta_number(uow: UnitOfWork, *, template: str, kind: str, kabkota: str, on: 
 
 
 def birth_akta_number(uow: UnitOfWork, *, on: date) -> str:
-    cfg = current_app.config
-    return akta_number(uow, template=cfg["AKTA_NUMBER_TEMPLATE"], kind="LT", kabkota=kabkota_code(), on=on)
+    template = setting("AKTA_NUMBER_TEMPLATE")
+    return akta_number(uow, template=template, kind="LT", kabkota=kabkota_code(), on=on)
 
 
 def death_akta_number(uow: UnitOfWork, *, on: date) -> str:
-    template = current_app.config["AKTA_KEMATIAN_NUMBER_TEMPLATE"]
+    template = setting("AKTA_KEMATIAN_NUMBER_TEMPLATE")
     return akta_number(uow, template=template, kind="KM", kabkota=kabkota_code(), on=on)
 
 
 def kabkota_code() -> str:
     """'12.72' → '1272' (REGION_CODE of the city)."""
-    return current_app.config["REGION_CODE"].replace(".", "")
+    return region_code().replace(".", "")
 
 
 def tracking_number(prefix: str, on: date) -> str:

@@ -5,26 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from gateway import audit, events, outbox
 from gateway.auth import Principal
-from gateway.db import UnitOfWork, new_id, utcnow
+from gateway.db import UnitOfWork, new_id, session_of
 from gateway.documents import service as documents
 from gateway.documents.models import Document
 from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from gateway.identity import service as identity
 from gateway.identity import wilayah
-from gateway.identity.models import CitizenAccount, RefreshToken, Resident
+from gateway.identity.models import Resident
 from gateway.identity.service import resident_by_nik, subject_resident_id
+from gateway.kernel import clock
+from gateway.kernel.clock import local_today, local_tz
 from services.adminduk import certificates, family, jobs, numbers, uploads, wording
-from services.adminduk.common import (
-    age_on,
-    is_disdukcapil_officer,
-    local_today,
-    local_tz,
-    session_of,
-)
+from services.adminduk.common import age_on, is_disdukcapil_officer
 from services.adminduk.errors import Problem, ReportRejected
 from services.adminduk.events import BIRTH_REGISTERED, DEATH_REGISTERED
 from services.adminduk.models import Birth, Correction, Death, Transition
@@ -121,7 +118,7 @@ def move(
         actor=label,
         actor_id=actor_id,
         reason=reason,
-        at=utcnow(),
+        at=clock.now(),
     )
     subject.state = to_state
     session_of(uow).add(row)
@@ -190,7 +187,7 @@ def _check_birth_report(
         )
     birth_date, born_at = _birth_moment(report)
     today = local_today()
-    if (born_at is not None and born_at > utcnow() + CLOCK_SKEW) or birth_date > today:
+    if (born_at is not None and born_at > clock.now() + CLOCK_SKEW) or birth_date > today:
         problems.append(Problem(422, "birth_in_future", "born_at", "The birth is in the future"))
     father_nik = report.get("father_nik")
     wanted = [n for n in (report["mother_nik"], father_nik) if n]
@@ -422,7 +419,7 @@ def _register_birth(
     birth.child_nik = nik
     birth.parents_married = married
     birth.child_ordinal = ordinal
-    birth.registered_at = utcnow()
+    birth.registered_at = clock.now()
     trail = [move(uow, "birth", birth, "registered", principal, reason)]
     docs = _issue_child_documents(
         uow,
@@ -699,7 +696,7 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
                 actor=principal.label(),
                 actor_id=principal.id,
                 reason=f"named: {name}",
-                at=utcnow(),
+                at=clock.now(),
             )
         )
         outbox.enqueue(uow, jobs.birth_documents_reissued, birth_id=birth.id, event="named")
@@ -1058,7 +1055,7 @@ def decide_correction(
         if correction.state != "submitted":
             raise Conflict(f"This correction is already {correction.state}", reason="correction_decided")
         correction.decision_reason = reason
-        correction.decided_at = utcnow()
+        correction.decided_at = clock.now()
         audit.record(
             uow,
             actor=principal,
@@ -1107,7 +1104,7 @@ def decide_correction(
 def _check_death(uow: UnitOfWork, *, report: dict[str, Any], problems: list[Problem]) -> Resident | None:
     died_at: datetime = report["died_at"]
     deceased = resident_by_nik(uow, report["nik"])
-    if died_at > utcnow() + CLOCK_SKEW:
+    if died_at > clock.now() + CLOCK_SKEW:
         problems.append(Problem(422, "death_in_future", "died_at", "The death is in the future"))
     if deceased is None:
         problems.append(Problem(422, "resident_not_found", "nik", "No resident with this NIK"))
@@ -1256,7 +1253,7 @@ def _register_death(
     deceased.deceased_at = death.death_date
     session.flush()
     death.akta_number = numbers.death_akta_number(uow, on=local_today())
-    death.registered_at = utcnow()
+    death.registered_at = clock.now()
     trail = [move(uow, "death", death, "registered", principal, reason)]
     members = family.living_members(uow, deceased.kk_number)
     docs = []
@@ -1279,19 +1276,7 @@ def _register_death(
     )
     docs.insert(0, akta)
     death.document_ids = [*death.document_ids, *(d.id for d in docs)]
-    account = session.scalar(select(CitizenAccount).where(CitizenAccount.resident_id == deceased.id))
-    if account is not None and account.status != "closed":
-        account.status = "closed"
-        account.closed_reason = "meninggal dunia"
-        session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.subject_kind == "citizen",
-                RefreshToken.subject_id == account.id,
-                RefreshToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=utcnow())
-        )
+    identity.close_account(uow, resident_id=deceased.id, reason="meninggal dunia")
     outbox.enqueue(uow, jobs.death_registered, death_id=death.id)
     events.publish(uow, DEATH_REGISTERED, death_id=death.id)
     return trail, docs

@@ -3,12 +3,11 @@ the daily number counter, inbound-message dedupe and staff notices (reminders / 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Date,
     Float,
     ForeignKey,
     Index,
@@ -58,15 +57,6 @@ class ComplaintCategory(Base):
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)  # not filed: call 112
     sort: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-class NumberCounter(Base):
-    """Last serial handed out per local (Asia/Jakarta) day; incremented under a row lock / upsert."""
-
-    __tablename__ = "complaints_number_counter"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    last_serial: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Complaint(Base):

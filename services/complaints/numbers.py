@@ -9,12 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from gateway.db import UnitOfWork
-from gateway.workdays import JAKARTA
-from services.complaints.models import NumberCounter
+from gateway.kernel import clock, counters
 
 _D = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
@@ -84,25 +80,14 @@ def parse(raw: str) -> str:
 
 
 def local_day(moment: datetime) -> date:
-    return moment.astimezone(JAKARTA).date()
+    return clock.local(moment).date()
 
 
 def next_number(uow: UnitOfWork, *, now: datetime) -> str:
-    """Mint the next number of the local day; concurrency-safe (atomic upsert on the day's row)."""
-    assert uow.session is not None
+    """Mint the next number of the local day; concurrency-safe (kernel counter per day, one upsert)."""
     day = local_day(now)
-    table = NumberCounter.__table__
-    dialect_insert = postgresql.insert if uow.is_postgres else sqlite.insert
-    stmt = (
-        dialect_insert(table)
-        .values(day=day, last_serial=1)
-        .on_conflict_do_update(index_elements=[table.c.day], set_={"last_serial": table.c.last_serial + 1})
-        .returning(table.c.last_serial)
-    )
-    serial = uow.session.execute(stmt).scalar_one()
-    return format_number(day, serial)
+    return format_number(day, counters.next_value(uow, "complaints", day.isoformat()))
 
 
 def current_serial(uow: UnitOfWork, day: date) -> int:
-    assert uow.session is not None
-    return uow.session.scalar(select(NumberCounter.last_serial).where(NumberCounter.day == day)) or 0
+    return counters.current_value(uow, "complaints", day.isoformat())
