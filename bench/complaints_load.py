@@ -434,7 +434,9 @@ def seed_complaints(app: Any, engine: Engine, env: dict[str, str], count: int, s
         for index in (*complaints.indexes, *events.indexes):
             conn.execute(text(f'DROP INDEX IF EXISTS "{index.name}"'))
     now = datetime.now(UTC)
-    from gateway.workdays import JAKARTA
+    from gateway.kernel.clock import local_tz
+
+    JAKARTA = local_tz()
 
     local_midnight = datetime.combine(now.astimezone(JAKARTA).date(), datetime.min.time(), JAKARTA)
     cutoff = local_midnight.astimezone(UTC)

@@ -161,3 +161,14 @@ class UnitOfWork:
     @property
     def is_postgres(self) -> bool:
         return self.database.is_postgres
+
+
+def insert_once(uow: UnitOfWork, model: Any, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (a new id added): True if the row was new. No savepoint, so the
+    transaction stays whole (on SQLite a savepoint that opens a transaction commits on release)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert = postgresql.insert if uow.is_postgres else sqlite.insert
+    table = model.__table__
+    stmt = dialect_insert(table).values(id=new_id(), **values).on_conflict_do_nothing().returning(table.c.id)
+    return session_of(uow).execute(stmt).first() is not None

@@ -19,7 +19,7 @@ _HTTP_REASONS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
-    412: "precondition_failed",
+    412: "etag_mismatch",  # the only preconditions are ETags (gateway.kernel.etags)
     413: "payload_too_large",
     406: "not_acceptable",
     408: "request_timeout",
@@ -29,7 +29,7 @@ _HTTP_REASONS = {
     415: "unsupported_media_type",
     416: "range_not_satisfiable",
     422: "validation_failed",
-    428: "precondition_required",
+    428: "etag_required",
     429: "rate_limited",
     431: "request_header_fields_too_large",
     500: "internal_error",
@@ -83,7 +83,7 @@ class Conflict(ServiceError):
 
 
 class PreconditionFailed(ServiceError):
-    code, reason = 412, "precondition_failed"
+    code, reason = 412, "etag_mismatch"
 
 
 class UriTooLong(ServiceError):
@@ -167,6 +167,8 @@ def register_error_handlers(app: Flask) -> None:
         message = data.get("message") or err.description or HTTPStatus(code).phrase
         if code == 422:
             message = "Validation failed"
+        elif code == 428:
+            message = "If-Match with the ETag of what you change is required; GET it first"
         elif code == 400 and errors:
             message = "Malformed request"
         headers = dict(data.get("headers") or {})

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 from sqlalchemy import Boolean, Date, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, UnitOfWork
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
+from gateway.kernel import clock
 
 
 class CityCalendarDay(Base):
@@ -59,10 +57,9 @@ class WorkCalendar:
         return current
 
     def deadline(self, start: datetime, days: int) -> datetime:
-        """End of the working day (16:00 Asia/Jakarta) `days` working days after `start`, in UTC."""
-        local = start.astimezone(JAKARTA).date()
-        end = self.add_workdays(local, days)
-        return datetime.combine(end, time(16, 0), JAKARTA).astimezone(ZoneInfo("UTC"))
+        """End of the working day (16:00 local time) `days` working days after `start`, in UTC."""
+        end = self.add_workdays(clock.local(start).date(), days)
+        return datetime.combine(end, time(16, 0), clock.local_tz()).astimezone(UTC)
 
     def workdays_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end`."""

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from gateway.db import UnitOfWork, new_id
+from gateway.db import UnitOfWork, insert_once
 from gateway.kernel import clock
 from gateway.workdays import WorkCalendar
 
@@ -40,8 +38,11 @@ class SlaClock:
 
     def due_in_days(self, start: datetime, days: int) -> datetime:
         """16:00 local on the `days`-th working day after `start`, in UTC."""
-        end = self.calendar.add_workdays(clock.local(start).date(), days)
-        return self._at(end, DAY_ENDS)
+        return self.calendar.deadline(start, days)
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """Working days after `start`'s local date up to and including `end`'s (a reopening window)."""
+        return self.calendar.workdays_between(clock.local(start).date(), clock.local(end).date())
 
     def due_in_hours(self, start: datetime, hours: float) -> datetime:
         """`hours` of working time after `start` (working hours only), in UTC."""
@@ -103,11 +104,7 @@ class Ladder:
     def steps_due(self, sla: SlaClock, *, now: datetime, due: datetime) -> list[str]:
         if now < due:
             return ["reminder"] if now >= due - self.remind_before else []
-        return [
-            name
-            for name, after in self.escalations
-            if after == 0 or now >= sla.calendar.deadline(due, after)
-        ]
+        return [name for name, after in self.escalations if after == 0 or now >= sla.due_in_days(due, after)]
 
     def horizon(self, now: datetime) -> datetime:
         """Deadlines up to this moment need a look from the sweep (the reminder comes before them)."""
@@ -115,11 +112,6 @@ class Ladder:
 
 
 def mark_once(uow: UnitOfWork, model: Any, values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING into a service's marks table (unique on subject + step): True if
-    the mark is new, so each reminder/escalation happens once even when two sweeps overlap. No savepoint,
-    so the transaction stays whole (on SQLite a savepoint that opens a transaction commits on release)."""
-    assert uow.session is not None
-    dialect_insert = postgresql.insert if uow.is_postgres else sqlite.insert
-    table = model.__table__
-    stmt = dialect_insert(table).values(id=new_id(), **values).on_conflict_do_nothing().returning(table.c.id)
-    return uow.session.execute(stmt).first() is not None
+    """Claim a reminder/escalation step in a service's marks table (unique on subject + step): True if
+    the mark is new, so each step happens once even when two sweeps overlap."""
+    return insert_once(uow, model, values)

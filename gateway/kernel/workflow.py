@@ -138,9 +138,12 @@ class Workflow:
         history: Callable[[Change], H],
         note: str | None = None,
         at: datetime | None = None,
+        initial: bool = False,
     ) -> H:
-        """Check and apply transition `name` to `record`; returns the history row `history` builds."""
-        current = getattr(record, "state", None)
+        """Check and apply transition `name` to `record`; returns the history row `history` builds.
+
+        `initial`: the record is new (its constructor may already have set the first state)."""
+        current = None if initial else getattr(record, "state", None)
         transition = self.check(current, name, role=role)
         target = transition.target or current
         assert target is not None

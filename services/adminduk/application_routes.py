@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint, ErrorSchema
+from gateway.kernel.etags import check_if_match, if_match_sent
 from services.adminduk import application_schemas as s
 from services.adminduk import applications as service
 
@@ -33,36 +34,29 @@ def _not_found(description: str = "Not yours to see, or not an officer of Disduk
     return blp.alt_response(404, schema=ErrorSchema, description=description)
 
 
-def _if_match() -> list[str] | None:
-    """The entity tags of an If-Match header, unquoted ('*' kept); None when there is none."""
-    header = request.headers.get("If-Match")
-    if not header:
+def _expected_version(application_id: str) -> int | None:
+    """The version an If-Match names, checked against the officer's current view (None without one)."""
+    if not if_match_sent():
         return None
-    tags = []
-    for part in header.split(","):
-        tag = part.strip()
-        if tag.startswith("W/"):
-            tag = tag[2:]
-        tags.append(tag.strip('"'))
-    return tags
-
-
-def _with_etag(view: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
-    return view, 200, {"ETag": f'"{service.etag_of(view)}"'}
+    current = service.view_for_update(
+        UnitOfWork(), principal=current_principal(), application_id=application_id
+    )
+    check_if_match(blp, current, s.ApplicationSchema, what="application")
+    return current["version"]
 
 
 @blp.route("")
 class Applications(MethodView):
     @blp.auth("citizen", "counter")
     @blp.arguments(s.ApplicationCreateSchema)
+    @blp.etag
     @blp.response(201, s.ApplicationSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="The person or document is not of your family")
     @blp.alt_response(409, schema=ErrorSchema, description="An application for this is already open")
     @blp.alt_response(422, schema=ErrorSchema, description="Invalid data or attachment; nothing was written")
     def post(self, data: dict[str, Any]) -> Any:
         """File an application: KK change, reprint of a lost document or moving out (counter: X-On-Behalf-Of)"""
-        view = service.submit(UnitOfWork(), principal=current_principal(), data=data)
-        return view, 201, {"ETag": f'"{service.etag_of(view)}"'}
+        return service.submit(UnitOfWork(), principal=current_principal(), data=data)
 
     @blp.auth("citizen", "counter")
     @blp.arguments(s.MyApplicationsArgsSchema, location="query")
@@ -110,12 +104,11 @@ class ApplicationDetail(MethodView):
     @blp.auth("citizen", "counter", "officer")
     @_not_found()
     @blp.arguments(s.ApplicationEmptyArgsSchema, location="query")
+    @blp.etag
     @blp.response(200, s.ApplicationSchema)
     def get(self, _args: dict[str, Any], application_id: str) -> Any:
         """An application: state, SLA deadline, attachments, steps and resulting documents (ETag)"""
-        return _with_etag(
-            service.get(UnitOfWork(), principal=current_principal(), application_id=application_id)
-        )
+        return service.get(UnitOfWork(), principal=current_principal(), application_id=application_id)
 
 
 @blp.route("/<application_id>/attachments/<attachment_id>")
@@ -140,14 +133,13 @@ class Resubmit(MethodView):
     @blp.auth("citizen", "counter")
     @_not_found()
     @blp.arguments(s.ApplicationResubmitSchema)
+    @blp.etag
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not waiting for a correction")
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Send a corrected application back (corrected data and/or replacement files)"""
-        return _with_etag(
-            service.resubmit(
-                UnitOfWork(), principal=current_principal(), application_id=application_id, data=data
-            )
+        return service.resubmit(
+            UnitOfWork(), principal=current_principal(), application_id=application_id, data=data
         )
 
 
@@ -156,17 +148,16 @@ class Cancel(MethodView):
     @blp.auth("citizen", "counter")
     @_not_found()
     @blp.arguments(s.ApplicationCancelSchema)
+    @blp.etag
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Already decided")
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Withdraw an application that is not decided yet"""
-        return _with_etag(
-            service.cancel(
-                UnitOfWork(),
-                principal=current_principal(),
-                application_id=application_id,
-                reason=data.get("reason"),
-            )
+        return service.cancel(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            reason=data.get("reason"),
         )
 
 
@@ -175,20 +166,19 @@ class Review(MethodView):
     @blp.auth("officer")
     @_not_found()
     @blp.arguments(s.ApplicationReviewSchema)
+    @blp.etag
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not submitted")
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
     @blp.doc(parameters=[IF_MATCH])
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Take a submitted application into review (officers of Disdukcapil)"""
-        return _with_etag(
-            service.start_review(
-                UnitOfWork(),
-                principal=current_principal(),
-                application_id=application_id,
-                note=data.get("note"),
-                if_match=_if_match(),
-            )
+        return service.start_review(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            note=data.get("note"),
+            expected_version=_expected_version(application_id),
         )
 
 
@@ -197,20 +187,19 @@ class Notes(MethodView):
     @blp.auth("officer")
     @_not_found()
     @blp.arguments(s.ApplicationNoteSchema)
+    @blp.etag
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
     @blp.doc(parameters=[IF_MATCH])
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Add a note: internal, or shown and sent to the citizen (officers of Disdukcapil)"""
-        return _with_etag(
-            service.add_note(
-                UnitOfWork(),
-                principal=current_principal(),
-                application_id=application_id,
-                note=data["note"],
-                visible_to_citizen=data["visible_to_citizen"],
-                if_match=_if_match(),
-            )
+        return service.add_note(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            note=data["note"],
+            visible_to_citizen=data["visible_to_citizen"],
+            expected_version=_expected_version(application_id),
         )
 
 
@@ -219,20 +208,19 @@ class RequestCorrection(MethodView):
     @blp.auth("officer")
     @_not_found()
     @blp.arguments(s.ApplicationCorrectionRequestSchema)
+    @blp.etag
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
     @blp.doc(parameters=[IF_MATCH])
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Send the application back to the citizen with what to correct (officers of Disdukcapil)"""
-        return _with_etag(
-            service.request_correction(
-                UnitOfWork(),
-                principal=current_principal(),
-                application_id=application_id,
-                note=data["note"],
-                if_match=_if_match(),
-            )
+        return service.request_correction(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            note=data["note"],
+            expected_version=_expected_version(application_id),
         )
 
 
@@ -241,6 +229,7 @@ class Approve(MethodView):
     @blp.auth("officer")
     @_not_found()
     @blp.arguments(s.ApplicationApproveSchema)
+    @blp.etag
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
@@ -248,14 +237,12 @@ class Approve(MethodView):
     @blp.doc(parameters=[IF_MATCH])
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Approve: the registry is changed and new document versions issued, in one transaction"""
-        return _with_etag(
-            service.approve(
-                UnitOfWork(),
-                principal=current_principal(),
-                application_id=application_id,
-                note=data.get("note"),
-                if_match=_if_match(),
-            )
+        return service.approve(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            note=data.get("note"),
+            expected_version=_expected_version(application_id),
         )
 
 
@@ -264,18 +251,17 @@ class Reject(MethodView):
     @blp.auth("officer")
     @_not_found()
     @blp.arguments(s.ApplicationRejectSchema)
+    @blp.etag
     @blp.response(200, s.ApplicationSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
     @blp.doc(parameters=[IF_MATCH])
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Reject, with the reason the citizen is told (officers of Disdukcapil)"""
-        return _with_etag(
-            service.reject(
-                UnitOfWork(),
-                principal=current_principal(),
-                application_id=application_id,
-                reason=data["reason"],
-                if_match=_if_match(),
-            )
+        return service.reject(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            reason=data["reason"],
+            expected_version=_expected_version(application_id),
         )

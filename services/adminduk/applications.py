@@ -20,14 +20,15 @@ from gateway.auth import Principal
 from gateway.db import UnitOfWork, new_id, session_of
 from gateway.documents import service as documents
 from gateway.documents.models import Document
-from gateway.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gateway.identity import wilayah
 from gateway.identity.models import Resident
 from gateway.identity.service import resident_by_nik, subject_resident_id
 from gateway.kernel import clock
 from gateway.kernel.clock import local_today
 from gateway.kernel.settings import region_code
-from gateway.workdays import WorkCalendar
+from gateway.kernel.sla import SlaClock
+from gateway.kernel.workflow import Change, Transition, Workflow, actor_of, check_version
 from services.adminduk import application_jobs, certificates, family, numbers, uploads, wording
 from services.adminduk.application_models import (
     OPEN_STATES,
@@ -38,6 +39,7 @@ from services.adminduk.application_models import (
 )
 from services.adminduk.common import age_on, is_disdukcapil_officer
 from services.adminduk.events import APPLICATION_APPROVED
+from services.adminduk.workflow import FAMILY, role_of
 
 # Working days from a complete (re)submission to the decision. A reprint is the same registry
 # record printed again (one day); a KK change or a move out is checked against the registry (three).
@@ -121,26 +123,6 @@ def _relative(uow: UnitOfWork, me: Resident, nik: str | None, *, field: str) -> 
             errors={"json": {field: ["Not a member of your family"]}},
         )
     return other
-
-
-def _tag(application_id: str, version: int) -> str:
-    return hashlib.sha256(f"{application_id}:{version}".encode()).hexdigest()[:24]
-
-
-def _etag(application: Application) -> str:
-    return _tag(application.id, application.version)
-
-
-def etag_of(view: dict[str, Any]) -> str:
-    """The entity tag of an application view (it changes with every step)."""
-    return _tag(view["id"], view["version"])
-
-
-def _check_if_match(application: Application, if_match: list[str] | None) -> None:
-    if if_match and "*" not in if_match and _etag(application) not in if_match:
-        raise PreconditionFailed(
-            "The application was changed by someone else; reload it", reason="etag_mismatch"
-        )
 
 
 # ---- what is asked for: checked against the registry ---------------------------------------------------
@@ -446,19 +428,25 @@ def _require_attachments(uow: UnitOfWork, application: Application) -> None:
 # ---- events ---------------------------------------------------------------------------------------------
 
 
-def _actor(principal: Principal | None) -> tuple[str, str | None]:
-    if principal is None:
-        return "system", None
-    if principal.is_citizen:
-        return "citizen", principal.id
-    return principal.label(), principal.id
+APPLICATIONS = Workflow(
+    "application",
+    transitions=(
+        Transition("submitted", None, "submitted", roles=FAMILY),
+        Transition("resubmitted", {"needs_correction"}, "submitted", roles=FAMILY),
+        Transition("cancelled", OPEN_STATES, "cancelled", roles=FAMILY),
+        Transition("review_started", {"submitted"}, "in_review", roles={"officer"}),
+        Transition("note", WITH_OFFICE, None, roles={"officer"}),
+        Transition("correction_requested", WITH_OFFICE, "needs_correction", roles={"officer"}),
+        Transition("rejected", WITH_OFFICE, "rejected", roles={"officer"}),
+        Transition("approved", WITH_OFFICE, "approved", roles={"officer"}),
+    ),
+)
 
 
 def _step(
     uow: UnitOfWork,
     application: Application,
     kind: str,
-    to_state: str,
     principal: Principal | None,
     note: str | None = None,
     *,
@@ -466,21 +454,31 @@ def _step(
     initial: bool = False,
 ) -> ApplicationEvent:
     """Record a step, move the state, bump the version; the citizen is told after commit."""
-    who, actor_id = _actor(principal)
-    event = ApplicationEvent(
-        id=new_id(),
-        application_id=application.id,
-        kind=kind,
-        from_state=None if initial else application.state,
-        to_state=to_state,
-        actor=who,
-        actor_id=actor_id,
+
+    def row(change: Change) -> ApplicationEvent:
+        return ApplicationEvent(
+            id=new_id(),
+            application_id=application.id,
+            kind=kind,
+            from_state=change.from_state,
+            to_state=change.to_state,
+            actor=change.actor.label,
+            actor_id=change.actor.id,
+            note=note,
+            visible_to_citizen=visible,
+            at=change.at,
+        )
+
+    event = APPLICATIONS.move(
+        application,
+        kind,
+        role=role_of(principal),
+        actor=actor_of(principal, citizen_label="citizen"),  # which family member: not shown
+        history=row,
         note=note,
-        visible_to_citizen=visible,
-        at=clock.now(),
+        initial=initial,
     )
     session_of(uow).add(event)
-    application.state = to_state
     if not initial:
         application.version += 1
     session_of(uow).flush()
@@ -645,12 +643,12 @@ def submit(uow: UnitOfWork, *, principal: Principal, data: dict[str, Any]) -> di
             details=details,
             citizen_note=data.get("note"),
             channel="counter" if principal.on_behalf_of else "app",
-            filed_by=_actor(principal)[0],
+            filed_by=actor_of(principal, citizen_label="citizen").label,
             filed_by_id=principal.id,
             dedupe_key=dedupe,
             sla_workdays=days,
             submitted_at=now,
-            due_at=WorkCalendar.load(uow).deadline(now, days),
+            due_at=SlaClock.load(uow).due_in_days(now, days),
             resubmissions=0,
             document_ids=[],
         )
@@ -664,7 +662,7 @@ def submit(uow: UnitOfWork, *, principal: Principal, data: dict[str, Any]) -> di
             raise
         _store(uow, application, files)
         _require_attachments(uow, application)
-        _step(uow, application, "submitted", "submitted", principal, data.get("note"), initial=True)
+        _step(uow, application, "submitted", principal, data.get("note"), initial=True)
         if principal.on_behalf_of:
             for resident_id in {me.id, subject.id}:
                 audit.record(
@@ -680,7 +678,7 @@ def submit(uow: UnitOfWork, *, principal: Principal, data: dict[str, Any]) -> di
 
 
 def _visible(
-    uow: UnitOfWork, principal: Principal, application_id: str, *, lock: bool = False
+    uow: UnitOfWork, principal: Principal, application_id: str, *, lock: bool = False, audited: bool = True
 ) -> Application:
     """Officers of Disdukcapil (audited), the applicant and the person concerned; others: 404."""
     stmt = select(Application).where(Application.id == application_id)
@@ -690,7 +688,7 @@ def _visible(
     if application is not None:
         if is_disdukcapil_officer(principal):
             for resident_id in dict.fromkeys(
-                (application.applicant_resident_id, application.subject_resident_id)
+                (application.applicant_resident_id, application.subject_resident_id) if audited else ()
             ):
                 audit.record(
                     uow,
@@ -797,9 +795,9 @@ def resubmit(
         _require_attachments(uow, application)
         now = clock.now()
         application.submitted_at = now
-        application.due_at = WorkCalendar.load(uow).deadline(now, application.sla_workdays)
+        application.due_at = SlaClock.load(uow).due_in_days(now, application.sla_workdays)
         application.resubmissions += 1
-        _step(uow, application, "resubmitted", "submitted", principal, data.get("note"))
+        _step(uow, application, "resubmitted", principal, data.get("note"))
         if principal.on_behalf_of:
             audit.record(
                 uow,
@@ -824,7 +822,7 @@ def cancel(
             raise Conflict(f"The application is already {application.state}", reason="application_closed")
         application.dedupe_key = None
         application.decided_at = clock.now()
-        _step(uow, application, "cancelled", "cancelled", principal, reason)
+        _step(uow, application, "cancelled", principal, reason)
         view = application_view(uow, application, staff=False)
         uow.commit()
         return view
@@ -902,12 +900,20 @@ def queue(
 
 
 def _for_officer(
-    uow: UnitOfWork, principal: Principal, application_id: str, if_match: list[str] | None
+    uow: UnitOfWork, principal: Principal, application_id: str, expected_version: int | None
 ) -> Application:
     _require_officer(principal)
     application = _visible(uow, principal, application_id, lock=True)
-    _check_if_match(application, if_match)
+    check_version(application.version, expected_version, what="application")
     return application
+
+
+def view_for_update(uow: UnitOfWork, *, principal: Principal, application_id: str) -> dict[str, Any]:
+    """The officer's view as it is now, to compare with an If-Match (not an audited read: the change
+    that follows is audited)."""
+    _require_officer(principal)
+    with uow:
+        return application_view(uow, _visible(uow, principal, application_id, audited=False), staff=True)
 
 
 def _with_office(application: Application) -> None:
@@ -924,15 +930,15 @@ def start_review(
     principal: Principal,
     application_id: str,
     note: str | None,
-    if_match: list[str] | None,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """An officer takes a submitted application into review."""
     with uow:
-        application = _for_officer(uow, principal, application_id, if_match)
+        application = _for_officer(uow, principal, application_id, expected_version)
         if application.state != "submitted":
             raise Conflict(f"The application is {application.state}, not submitted", reason="not_submitted")
         application.assigned_officer_id = principal.id
-        _step(uow, application, "review_started", "in_review", principal, note)
+        _step(uow, application, "review_started", principal, note)
         view = application_view(uow, application, staff=True)
         uow.commit()
         return view
@@ -945,42 +951,52 @@ def add_note(
     application_id: str,
     note: str,
     visible_to_citizen: bool,
-    if_match: list[str] | None,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """A note on the file: internal, or shown (and sent) to the citizen."""
     with uow:
-        application = _for_officer(uow, principal, application_id, if_match)
-        _step(uow, application, "note", application.state, principal, note, visible=visible_to_citizen)
+        application = _for_officer(uow, principal, application_id, expected_version)
+        _step(uow, application, "note", principal, note, visible=visible_to_citizen)
         view = application_view(uow, application, staff=True)
         uow.commit()
         return view
 
 
 def request_correction(
-    uow: UnitOfWork, *, principal: Principal, application_id: str, note: str, if_match: list[str] | None
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    application_id: str,
+    note: str,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Back to the citizen with what to correct; the SLA clock stops until they resubmit."""
     with uow:
-        application = _for_officer(uow, principal, application_id, if_match)
+        application = _for_officer(uow, principal, application_id, expected_version)
         _with_office(application)
         application.correction_note = note
         application.assigned_officer_id = principal.id
-        _step(uow, application, "correction_requested", "needs_correction", principal, note)
+        _step(uow, application, "correction_requested", principal, note)
         view = application_view(uow, application, staff=True)
         uow.commit()
         return view
 
 
 def reject(
-    uow: UnitOfWork, *, principal: Principal, application_id: str, reason: str, if_match: list[str] | None
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    application_id: str,
+    reason: str,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     with uow:
-        application = _for_officer(uow, principal, application_id, if_match)
+        application = _for_officer(uow, principal, application_id, expected_version)
         _with_office(application)
         application.decision_reason = reason
         application.decided_at = clock.now()
         application.dedupe_key = None
-        _step(uow, application, "rejected", "rejected", principal, reason)
+        _step(uow, application, "rejected", principal, reason)
         audit.record(
             uow,
             actor=principal,
@@ -1000,11 +1016,11 @@ def approve(
     principal: Principal,
     application_id: str,
     note: str | None,
-    if_match: list[str] | None,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """One transaction: the registry changes, the new document versions, the decision and its event."""
     with uow:
-        application = _for_officer(uow, principal, application_id, if_match)
+        application = _for_officer(uow, principal, application_id, expected_version)
         _with_office(application)
         applicant = session_of(uow).get(Resident, application.applicant_resident_id)
         if applicant is None or not applicant.is_active:
@@ -1030,7 +1046,7 @@ def approve(
         application.decision_reason = note
         application.decided_at = clock.now()
         application.dedupe_key = None
-        _step(uow, application, "approved", "approved", principal, note)
+        _step(uow, application, "approved", principal, note)
         audit.record(
             uow,
             actor=principal,

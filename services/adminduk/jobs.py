@@ -19,6 +19,7 @@ from services.adminduk import (
     wording,
 )
 from services.adminduk.models import Birth, Correction, Death
+from services.adminduk.workflow import move
 
 
 def _accounts(uow: UnitOfWork, resident_ids: list[str]) -> list[CitizenAccount]:
@@ -108,7 +109,7 @@ def birth_registered(birth_id: str) -> None:
             ref=f"birth:{birth.id}",
         )
         if birth.state == "registered":
-            service.move(uow, "birth", birth, "issued", None, "signed documents ready; parents notified")
+            move(uow, "birth", birth, "issued", None, "signed documents ready; parents notified")
         uow.commit()
 
 
@@ -210,5 +211,5 @@ def death_registered(death_id: str) -> None:
             ref=f"death:{death.id}",
         )
         if death.state == "registered":
-            service.move(uow, "death", death, "issued", None, "signed documents ready; family notified")
+            move(uow, "death", death, "issued", None, "signed documents ready; family notified")
         uow.commit()

@@ -25,6 +25,7 @@ from services.adminduk.common import age_on, is_disdukcapil_officer
 from services.adminduk.errors import Problem, ReportRejected
 from services.adminduk.events import BIRTH_REGISTERED, DEATH_REGISTERED
 from services.adminduk.models import Birth, Correction, Death, Transition
+from services.adminduk.workflow import move
 
 LATE_REPORT_DAYS = 60
 MOTHER_AGE = (10, 60)
@@ -92,37 +93,6 @@ def _require_facility_client(principal: Principal, scope: str) -> str:
     if not principal.facility:
         raise Forbidden("This client is not bound to a health facility", reason="client_without_facility")
     return principal.facility
-
-
-def _actor(principal: Principal | None) -> tuple[str, str | None]:
-    return (principal.label(), principal.id) if principal else ("system", None)
-
-
-def move(
-    uow: UnitOfWork,
-    kind: str,
-    subject: Birth | Death | Correction,
-    to_state: str,
-    principal: Principal | None,
-    reason: str | None = None,
-    *,
-    initial: bool = False,
-) -> Transition:
-    """Change a record's state and write the transition row (who, when, why)."""
-    label, actor_id = _actor(principal)
-    row = Transition(
-        subject_kind=kind,
-        subject_id=subject.id,
-        from_state=None if initial else subject.state,
-        to_state=to_state,
-        actor=label,
-        actor_id=actor_id,
-        reason=reason,
-        at=clock.now(),
-    )
-    subject.state = to_state
-    session_of(uow).add(row)
-    return row
 
 
 def transitions_of(uow: UnitOfWork, kind: str, subject_id: str) -> list[Transition]:
@@ -687,18 +657,7 @@ def name_child(uow: UnitOfWork, *, principal: Principal, birth_id: str, name: st
         birth.child_name = name
         session_of(uow).flush()
         docs = _reissue_for_birth(uow, birth=birth, child=child, kk_reason=f"Pemberian nama anak: {name}")
-        session_of(uow).add(
-            Transition(
-                subject_kind="birth",
-                subject_id=birth.id,
-                from_state=birth.state,
-                to_state=birth.state,
-                actor=principal.label(),
-                actor_id=principal.id,
-                reason=f"named: {name}",
-                at=clock.now(),
-            )
-        )
+        move(uow, "birth", birth, "named", principal, f"named: {name}")
         outbox.enqueue(uow, jobs.birth_documents_reissued, birth_id=birth.id, event="named")
         session_of(uow).flush()
         view = birth_view(birth, transitions_of(uow, "birth", birth.id), docs)

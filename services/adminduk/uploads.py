@@ -34,7 +34,11 @@ def _rejected(problem: str, field: str, content_type: str, max_bytes: int) -> Va
             f"Content does not match {content_type}",
         ),
     }[problem]
-    return ValidationFailed(message, reason=reason, errors={"json": {field: {where: [detail]}}})
+    return ValidationFailed(
+        message,
+        reason=reason,  # reasons: attachment_type_not_allowed, attachment_not_base64, attachment_empty, attachment_too_large, attachment_type_mismatch
+        errors={"json": {field: {where: [detail]}}},
+    )
 
 
 def decode(attachment: dict[str, Any], *, field: str = "attachment", max_bytes: int = MAX_BYTES) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.errors import ServiceError, ValidationFailed
+from gateway.errors import ValidationFailed
 
 
 class EmergencyCall112(ValidationFailed):
@@ -20,12 +20,3 @@ class EmergencyCall112(ValidationFailed):
 
 class InvalidPhoto(ValidationFailed):
     reason = "invalid_photo"
-
-
-class ComplaintEtagRequired(ServiceError):
-    """A change without If-Match: read the complaint first and send its ETag (as applications do)."""
-
-    code, reason = 428, "etag_required"
-
-    def __init__(self) -> None:
-        super().__init__("If-Match with the complaint's ETag is required; GET it first")

@@ -38,6 +38,7 @@ from gateway.extensions import Blueprint, limiter
 from gateway.identity import phones, wilayah
 from gateway.identity import service as identity
 from gateway.identity.passwords import digest
+from gateway.kernel.settings import region_code
 from services.complaints import open311_schemas as s
 from services.complaints import service
 from services.complaints.models import OPEN_STATES, STATES, ComplaintCategory
@@ -327,7 +328,7 @@ def _kelurahan_named_in(text: str | None) -> str | None:
     if not text:
         return None
     lowered = text.lower()
-    for code, name in sorted(wilayah.kelurahan_of(service.CITY), key=lambda kv: -len(kv[1])):
+    for code, name in sorted(wilayah.kelurahan_of(region_code()), key=lambda kv: -len(kv[1])):
         if re.search(rf"\b{re.escape(name.lower())}\b", lowered):
             return code
     return None

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from webargs.multidictproxy import MultiDictProxy
 
 from gateway.extensions import Schema
-from gateway.workdays import JAKARTA
+from gateway.kernel import clock
 
 MAX_PAGE_SIZE = 1000  # GeoReport v2: at most 1000 requests per response
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]{1,60})\](\[\])?$")
@@ -37,11 +37,11 @@ class W3CDateTime(fields.Field):
         try:
             if len(text) == 10:
                 day = datetime.strptime(text, "%Y-%m-%d").date()
-                return datetime.combine(day, time.min, tzinfo=JAKARTA)
+                return datetime.combine(day, time.min, tzinfo=clock.local_tz())
             moment = datetime.fromisoformat(text)
         except ValueError as exc:
             raise self.make_error("invalid") from exc
-        return moment if moment.tzinfo else moment.replace(tzinfo=JAKARTA)
+        return moment if moment.tzinfo else moment.replace(tzinfo=clock.local_tz())
 
 
 class Open311Args(Schema):

@@ -10,11 +10,10 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
-from gateway.errors import PreconditionFailed
 from gateway.extensions import Blueprint, ErrorSchema, limiter
+from gateway.kernel.etags import check_if_match
 from services.complaints import schemas as s
 from services.complaints import service, sms_gateway
-from services.complaints.errors import ComplaintEtagRequired
 
 blp = Blueprint(
     "complaints",
@@ -171,30 +170,6 @@ class Stats(MethodView):
         return {"period_from": args["from_"], "period_to": args["to"], "rows": rows}
 
 
-IF_MATCH = {
-    "in": "header",
-    "name": "If-Match",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "the ETag of the complaint as you last read it (428 etag_required without it)",
-}
-
-
-def _etag(view: dict[str, Any]) -> str:
-    """The ETag of a complaint view: a hash of the body as served, as @blp.etag computes it on GET,
-    so it changes with anything the caller sees (supporters, history, photos, rating …)."""
-    return Blueprint._generate_etag(s.ComplaintSchema().dump(view))
-
-
-def _check_if_match(current: dict[str, Any]) -> None:
-    if not request.if_match:
-        raise ComplaintEtagRequired()
-    if _etag(current) not in request.if_match:
-        raise PreconditionFailed(
-            "The complaint was changed by someone else; reload it", reason="etag_mismatch"
-        )
-
-
 @blp.route("/<number>")
 class ComplaintItem(MethodView):
     @blp.etag
@@ -208,20 +183,19 @@ class ComplaintItem(MethodView):
 
     @blp.auth("officer", "admin")
     @blp.arguments(s.ComplaintActionSchema)
-    @blp.response(200, s.ComplaintSchema, headers={"ETag": {"schema": {"type": "string"}}})
-    @blp.doc(parameters=[IF_MATCH])
+    @blp.etag
+    @blp.response(200, s.ComplaintSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="Not possible in the complaint's current state")
     @blp.alt_response(412, schema=ErrorSchema, description="Stale If-Match (reason etag_mismatch): reload")
     @blp.alt_response(428, schema=ErrorSchema, description="No If-Match (reason etag_required)")
-    def patch(self, data: dict[str, Any], number: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    def patch(self, data: dict[str, Any], number: str) -> dict[str, Any]:
         """Work a complaint: verify, reject, reroute, start, resolve, duplicate, note, reopen (If-Match required)"""
         principal = current_principal()
         current = service.staff_view_for_update(UnitOfWork(), principal=principal, number=number)
-        _check_if_match(current)
-        result = service.act(
+        check_if_match(blp, current, s.ComplaintSchema, what="complaint")
+        return service.act(
             UnitOfWork(), principal=principal, number=number, expected_version=current["version"], **data
         )
-        return result, 200, {"ETag": f'"{_etag(result)}"'}
 
 
 @blp.route("/<number>/follow")

@@ -19,23 +19,25 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from gateway import audit, notify, outbox
 from gateway.auth import Principal
-from gateway.db import UnitOfWork, new_id, utcnow
+from gateway.db import UnitOfWork, insert_once, session_of
 from gateway.documents.render import MONTHS_ID as MONTHS
 from gateway.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from gateway.identity import nik as nik_rules
 from gateway.identity import wilayah
 from gateway.identity.models import CitizenAccount, Resident, Staff
-from gateway.workdays import JAKARTA, WorkCalendar
+from gateway.kernel import clock
+from gateway.kernel.settings import region_code
+from gateway.kernel.sla import Ladder, SlaClock, mark_once
+from gateway.kernel.workflow import Transition, Workflow, actor_of, check_version
 from services.complaints import jobs, numbers, photos  # jobs: enqueued by reference (imports us back)
 from services.complaints.catalogue import DESK_OPD, EMERGENCY_CODES, OTHER
 from services.complaints.errors import EmergencyCall112
@@ -55,7 +57,6 @@ from services.complaints.models import (
     StaffNotice,
 )
 
-CITY = "12.72"
 # Pematang Siantar's bounding box (generous by a few hundred metres at each edge).
 LAT_RANGE = (2.90, 3.02)
 LON_RANGE = (99.00, 99.12)
@@ -81,13 +82,8 @@ STATUS_LABELS = {
 }
 
 
-def _s(uow: UnitOfWork):  # noqa: ANN202 - tiny accessor
-    assert uow.session is not None
-    return uow.session
-
-
 def _now(now: datetime | None) -> datetime:
-    return now or utcnow()
+    return now or clock.now()
 
 
 def _invalid(field: str, message: str, reason: str = "validation_failed") -> ValidationFailed:
@@ -103,7 +99,7 @@ def normalize_code(code: str) -> str:
 
 def category_by_code(uow: UnitOfWork, code: str) -> ComplaintCategory | None:
     """A category (Open311 service) by code; 'gawat darurat' and 'gawat-darurat' mean 'gawat_darurat'."""
-    return _s(uow).get(ComplaintCategory, normalize_code(code))
+    return session_of(uow).get(ComplaintCategory, normalize_code(code))
 
 
 def list_categories(uow: UnitOfWork, *, include_emergency: bool = True) -> list[ComplaintCategory]:
@@ -112,7 +108,7 @@ def list_categories(uow: UnitOfWork, *, include_emergency: bool = True) -> list[
         stmt = select(ComplaintCategory).where(ComplaintCategory.active.is_(True))
         if not include_emergency:
             stmt = stmt.where(ComplaintCategory.emergency.is_(False))
-        return list(_s(uow).scalars(stmt.order_by(ComplaintCategory.sort)))
+        return list(session_of(uow).scalars(stmt.order_by(ComplaintCategory.sort)))
 
 
 def guess_category(categories: Iterable[ComplaintCategory], text: str) -> str:
@@ -217,7 +213,7 @@ class Actor:
 def _actor(uow: UnitOfWork, principal: Principal | None) -> Actor:
     staff = None
     if principal is not None and principal.is_staff:
-        staff = _s(uow).get(Staff, principal.id)
+        staff = session_of(uow).get(Staff, principal.id)
     return Actor(principal, staff)
 
 
@@ -279,7 +275,7 @@ def _check_location(
         )
     address = (address or "").strip()[:300] or None
     if kelurahan_code:
-        codes = {code for code, _ in wilayah.kelurahan_of(CITY)}
+        codes = {code for code, _ in wilayah.kelurahan_of(region_code())}
         if kelurahan_code not in codes:
             raise _invalid("kelurahan_code", "Not a kelurahan of Kota Pematangsiantar", "invalid_location")
         if lat is None and not address:
@@ -296,16 +292,16 @@ def _check_location(
 def _account_by_phone(uow: UnitOfWork, phone: str | None) -> CitizenAccount | None:
     if not phone:
         return None
-    return _s(uow).scalar(
+    return session_of(uow).scalar(
         select(CitizenAccount).where(CitizenAccount.phone == phone, CitizenAccount.status == "active")
     )
 
 
 def _deadlines(uow: UnitOfWork, category: ComplaintCategory, start: datetime) -> tuple[datetime, datetime]:
-    calendar = WorkCalendar.load(uow)
+    sla = SlaClock.load(uow)
     return (
-        calendar.deadline(start, max(category.verify_days, 1)),
-        calendar.deadline(start, max(category.answer_days, 1)),
+        sla.due_in_days(start, max(category.verify_days, 1)),
+        sla.due_in_days(start, max(category.answer_days, 1)),
     )
 
 
@@ -452,10 +448,10 @@ def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data
         verify_due_at=verify_due,
         answer_due_at=answer_due,
     )
-    _s(uow).add(complaint)
-    _s(uow).flush()
+    session_of(uow).add(complaint)
+    session_of(uow).flush()
     for position, photo in enumerate(cleaned):
-        _s(uow).add(
+        session_of(uow).add(
             ComplaintPhoto(
                 complaint_id=complaint.id,
                 position=position,
@@ -520,12 +516,12 @@ def _event(
     # number is read.
     table = Complaint.__table__
     if uow.is_postgres:
-        _s(uow).execute(select(table.c.id).where(table.c.id == complaint.id).with_for_update())
+        session_of(uow).execute(select(table.c.id).where(table.c.id == complaint.id).with_for_update())
     else:
         noop = table.update().where(table.c.id == complaint.id).values(updated_at=table.c.updated_at)
-        _s(uow).execute(noop)
+        session_of(uow).execute(noop)
     last = select(func.max(ComplaintEvent.seq)).where(ComplaintEvent.complaint_id == complaint.id)
-    seq = (_s(uow).scalar(last) or 0) + 1
+    seq = (session_of(uow).scalar(last) or 0) + 1
     event = ComplaintEvent(
         complaint_id=complaint.id,
         seq=seq,
@@ -542,8 +538,8 @@ def _event(
         actor_opd=principal.opd if principal else None,
         created_at=now,
     )
-    _s(uow).add(event)
-    _s(uow).flush()
+    session_of(uow).add(event)
+    session_of(uow).flush()
     if notify and public:
         outbox.enqueue(uow, jobs.notify_event, event_id=event.id)
     return event
@@ -573,7 +569,7 @@ def _load(uow: UnitOfWork, number: str, *, lock: bool = False) -> Complaint:
     stmt = select(Complaint).where(Complaint.number == number)
     if lock and uow.is_postgres:
         stmt = stmt.with_for_update()
-    complaint = _s(uow).scalar(stmt)
+    complaint = session_of(uow).scalar(stmt)
     if complaint is None:
         raise NotFound("Complaint not found", reason="complaint_not_found")
     return complaint
@@ -598,7 +594,7 @@ def public_events(uow: UnitOfWork, *, complaint_ids: list[str]) -> dict[str, lis
         .where(ComplaintEvent.complaint_id.in_(complaint_ids), ComplaintEvent.public.is_(True))
         .order_by(ComplaintEvent.seq)
     )
-    for event in _s(uow).scalars(stmt):
+    for event in session_of(uow).scalars(stmt):
         out[event.complaint_id].append(event)
     return out
 
@@ -641,10 +637,10 @@ def public_list(
     """Non-confidential complaints filtered by numbers, categories, states, created_at in [start, end]."""
     with uow:
         conds = _public_filters(numbers_in, category_codes, states, start, end)
-        total = _s(uow).scalar(select(func.count()).select_from(Complaint).where(*conds)) or 0
+        total = session_of(uow).scalar(select(func.count()).select_from(Complaint).where(*conds)) or 0
         order = Complaint.created_at.desc() if newest_first else Complaint.created_at
         rows = list(
-            _s(uow).scalars(
+            session_of(uow).scalars(
                 select(Complaint).where(*conds).order_by(order, Complaint.id).limit(limit).offset(offset)
             )
         )
@@ -664,11 +660,11 @@ def _reporter_block(uow: UnitOfWork, c: Complaint) -> dict[str, Any]:
     name, phone = c.reporter_name, c.reporter_phone
     nik = None
     if c.reporter_resident_id:
-        resident = _s(uow).get(Resident, c.reporter_resident_id)
+        resident = session_of(uow).get(Resident, c.reporter_resident_id)
         if resident is not None:
             name, nik = resident.full_name, resident.nik
         if phone is None:
-            phone = _s(uow).scalar(
+            phone = session_of(uow).scalar(
                 select(CitizenAccount.phone).where(CitizenAccount.resident_id == c.reporter_resident_id)
             )
     # Nobody handling a complaint needs the full NIK: enough to tell two people of the same name apart.
@@ -687,21 +683,21 @@ def _by(e: ComplaintEvent) -> str | None:
 
 def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = None) -> dict[str, Any]:
     """The complaint as `level` ('public' | 'reporter' | 'staff') may see it (call inside an entered uow)."""
-    category = _s(uow).get(ComplaintCategory, c.category_code)
+    category = session_of(uow).get(ComplaintCategory, c.category_code)
     events_stmt = select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id)
     if level != "staff":
         events_stmt = events_stmt.where(ComplaintEvent.public.is_(True))
-    events = list(_s(uow).scalars(events_stmt.order_by(ComplaintEvent.seq)))
+    events = list(session_of(uow).scalars(events_stmt.order_by(ComplaintEvent.seq)))
     photo_ids = list(
-        _s(uow).scalars(
+        session_of(uow).scalars(
             select(ComplaintPhoto.id)
             .where(ComplaintPhoto.complaint_id == c.id)
             .order_by(ComplaintPhoto.position)
         )
     )
-    rating = _s(uow).scalar(select(ComplaintRating).where(ComplaintRating.complaint_id == c.id))
+    rating = session_of(uow).scalar(select(ComplaintRating).where(ComplaintRating.complaint_id == c.id))
     duplicate_of = (
-        _s(uow).scalar(select(Complaint.number).where(Complaint.id == c.duplicate_of_id))
+        session_of(uow).scalar(select(Complaint.number).where(Complaint.id == c.duplicate_of_id))
         if c.duplicate_of_id
         else None
     )
@@ -843,12 +839,12 @@ def queue(
         if kelurahan_code:
             filters.append(Complaint.kelurahan_code == kelurahan_code)
         total = sum(
-            _s(uow).scalar(select(func.count()).select_from(Complaint).where(*branch, *filters)) or 0
+            session_of(uow).scalar(select(func.count()).select_from(Complaint).where(*branch, *filters)) or 0
             for branch in branches
         )
         where = or_(*(and_(true(), *branch) for branch in branches))
         rows = list(
-            _s(uow).scalars(
+            session_of(uow).scalars(
                 select(Complaint)
                 .where(where, *filters)
                 .order_by(Complaint.created_at.desc(), Complaint.id)
@@ -894,9 +890,9 @@ def mine(
             )
         followed = select(ComplaintFollower.complaint_id).where(ComplaintFollower.resident_id == rid)
         cond = or_(Complaint.reporter_resident_id == rid, Complaint.id.in_(followed))
-        total = _s(uow).scalar(select(func.count()).select_from(Complaint).where(cond)) or 0
+        total = session_of(uow).scalar(select(func.count()).select_from(Complaint).where(cond)) or 0
         rows = list(
-            _s(uow).scalars(
+            session_of(uow).scalars(
                 select(Complaint)
                 .where(cond)
                 .order_by(Complaint.created_at.desc(), Complaint.id)
@@ -931,7 +927,7 @@ def nearby(
     _check_location(lat, lon, None, None)
     with uow:
         code = normalize_code(category)
-        if _s(uow).get(ComplaintCategory, code) is None:
+        if session_of(uow).get(ComplaintCategory, code) is None:
             raise _invalid("category", "Unknown category", "unknown_category")
         dlat = NEARBY_METRES / 111_320.0
         dlon = NEARBY_METRES / (111_320.0 * math.cos(math.radians(lat)))
@@ -944,7 +940,7 @@ def nearby(
             Complaint.lon.between(lon - dlon, lon + dlon),
         )
         found = []
-        for c in _s(uow).scalars(stmt.limit(500)):
+        for c in session_of(uow).scalars(stmt.limit(500)):
             distance = _haversine_m(lat, lon, c.lat or 0.0, c.lon or 0.0)
             if distance <= NEARBY_METRES:
                 item = _summary(c, show_reporter=False)
@@ -960,7 +956,7 @@ def photo(uow: UnitOfWork, *, principal: Principal | None, number: str, photo_id
         c = _load(uow, number)
         if access_level(_actor(uow, principal), c) is None:
             raise NotFound("Complaint not found", reason="complaint_not_found")
-        row = _s(uow).get(ComplaintPhoto, photo_id) if UUID_RE.match(photo_id or "") else None
+        row = session_of(uow).get(ComplaintPhoto, photo_id) if UUID_RE.match(photo_id or "") else None
         if row is None or row.complaint_id != c.id:
             raise NotFound("Photo not found", reason="photo_not_found")
         return row
@@ -1009,10 +1005,7 @@ def act(
         actor = _actor(uow, principal)
         if not _is_handler(actor, c):
             raise NotFound("Complaint not found", reason="complaint_not_found")
-        if expected_version is not None and expected_version != c.version:
-            raise PreconditionFailed(
-                "The complaint was changed by someone else; reload it", reason="etag_mismatch"
-            )
+        check_version(c.version, expected_version, what="complaint")
         handler = _ACTIONS[action]
         try:
             handler(
@@ -1041,13 +1034,28 @@ def act(
         return data
 
 
-def _require_state(c: Complaint, *states: str) -> None:
-    if c.state not in states:
-        raise Conflict(
-            f"Not possible while the complaint is {c.state}",
-            reason="invalid_transition",
-            extra={"state": c.state},
-        )
+STAFF, REPORTER, SYSTEM = "staff", "reporter", "system"
+COMPLAINTS = Workflow(
+    "complaint",
+    transitions=(
+        Transition("verify", {"submitted"}, "verified", roles={STAFF}),
+        Transition("assign", {"verified"}, "assigned", roles={STAFF}),
+        Transition("reject", {"submitted"}, "rejected", roles={STAFF}),
+        Transition("reroute", {"verified", "assigned", "in_progress"}, "assigned", roles={STAFF}),
+        Transition("start", {"assigned"}, "in_progress", roles={STAFF}),
+        Transition("resolve", {"assigned", "in_progress"}, "resolved", roles={STAFF}),
+        Transition("duplicate", set(OPEN_STATES), "duplicate", roles={STAFF}),
+        Transition("reopen", {"resolved", "closed"}, "assigned", roles={STAFF, REPORTER}),
+        Transition("confirm", {"resolved"}, "closed", roles={REPORTER}),
+        Transition("rate", {"resolved", "closed"}, None, roles={REPORTER}),
+        Transition("close", {"resolved"}, "closed", roles={SYSTEM}),  # no answer from the reporter
+    ),
+)
+
+
+def _require(c: Complaint, transition: str, role: str) -> None:
+    """409 invalid_transition unless `transition` is possible in the complaint's state."""
+    COMPLAINTS.check(c.state, transition, role=role)
 
 
 def _require_desk(actor: Actor) -> None:
@@ -1068,7 +1076,7 @@ def _require_owner(actor: Actor, c: Complaint) -> None:
 def _known_opd(uow: UnitOfWork, code: str | None) -> str:
     from gateway.identity.models import Opd
 
-    if not code or _s(uow).get(Opd, code) is None:
+    if not code or session_of(uow).get(Opd, code) is None:
         raise _invalid("opd_code", "Unknown OPD", "unknown_opd")
     return code
 
@@ -1082,28 +1090,37 @@ def _transition(
     uow: UnitOfWork,
     c: Complaint,
     actor: Actor,
-    to: str,
+    transition: str,
     *,
     now: datetime,
     note: str | None = None,
     public: bool = True,
     notify: bool = True,
+    role: str = STAFF,
+    kind: str = "transition",
     **kw: Any,
 ) -> None:
-    from_state = c.state
-    c.state = to
-    _event(
-        uow,
+    """Apply a workflow transition; its history row is the complaint event (public or internal)."""
+    COMPLAINTS.move(
         c,
-        actor.principal,
-        "transition",
-        from_state,
-        to,
-        now=now,
+        transition,
+        role=role,
+        actor=actor_of(actor.principal),
+        at=now,
         note=note,
-        public=public,
-        notify=notify,
-        **kw,
+        history=lambda change: _event(
+            uow,
+            c,
+            actor.principal,
+            kind,
+            change.from_state,
+            change.to_state,
+            now=now,
+            note=note,
+            public=public,
+            notify=notify,
+            **kw,
+        ),
     )
 
 
@@ -1113,7 +1130,7 @@ def _assign(
     from_opd = c.opd_code if c.assigned_at else None
     c.opd_code = opd
     c.assigned_at = now
-    _transition(uow, c, actor, "assigned", now=now, note=note, from_opd=from_opd, to_opd=opd)
+    _transition(uow, c, actor, "assign", now=now, note=note, from_opd=from_opd, to_opd=opd)
 
 
 def _do_verify(
@@ -1127,15 +1144,15 @@ def _do_verify(
     **_: Any,
 ) -> None:
     _require_desk(actor)
-    _require_state(c, "submitted")
-    category = _s(uow).get(ComplaintCategory, c.category_code)
+    _require(c, "verify", STAFF)
+    category = session_of(uow).get(ComplaintCategory, c.category_code)
     target = _known_opd(uow, opd_code) if opd_code else (category.opd_code if category else c.opd_code)
     c.verified_at = now
     _first_response(c, now)
     if c.overdue and now <= c.answer_due_at:
         c.overdue = False  # only verification was late; the answer clock is still running
     # One message for verify + assign (the "assigned" event), not two.
-    _transition(uow, c, actor, "verified", now=now, note=note, notify=False)
+    _transition(uow, c, actor, "verify", now=now, note=note, notify=False)
     _assign(uow, c, actor, target, now=now)
 
 
@@ -1151,7 +1168,7 @@ def _do_reject(
     **_: Any,
 ) -> None:
     _require_desk(actor)
-    _require_state(c, "submitted")
+    _require(c, "reject", STAFF)
     if rejection_reason not in ("spam", "not_city"):
         raise _invalid("rejection_reason", "One of spam, not_city")
     if rejection_reason == "not_city" and not responsible_party:
@@ -1171,7 +1188,7 @@ def _do_reject(
     text = note
     if responsible_party and rejection_reason == "not_city":
         text = f"{(note or '').rstrip('. ')} (Yang berwenang: {responsible_party})"
-    _transition(uow, c, actor, "rejected", now=now, note=text)
+    _transition(uow, c, actor, "reject", now=now, note=text)
 
 
 def _do_reroute(
@@ -1185,7 +1202,7 @@ def _do_reroute(
     **_: Any,
 ) -> None:
     _require_owner_or_desk(actor, c)
-    _require_state(c, "verified", "assigned", "in_progress")
+    _require(c, "reroute", STAFF)
     target = _known_opd(uow, opd_code)
     if target == c.opd_code:
         raise _invalid("opd_code", "Already with this OPD", "same_opd")
@@ -1193,21 +1210,8 @@ def _do_reroute(
         raise _invalid("note", "Say why it is re-routed", "note_required")
     from_opd = c.opd_code
     c.opd_code, c.assigned_at = target, now
-    from_state = c.state
-    c.state = "assigned"
-    _event(
-        uow,
-        c,
-        actor.principal,
-        "reroute",
-        from_state,
-        "assigned",
-        now=now,
-        note=note,
-        public=True,
-        from_opd=from_opd,
-        to_opd=target,
-        notify=True,
+    _transition(
+        uow, c, actor, "reroute", kind="reroute", now=now, note=note, from_opd=from_opd, to_opd=target
     )
 
 
@@ -1215,8 +1219,8 @@ def _do_start(
     uow: UnitOfWork, c: Complaint, actor: Actor, *, now: datetime, note: str | None, **_: Any
 ) -> None:
     _require_owner(actor, c)
-    _require_state(c, "assigned")
-    _transition(uow, c, actor, "in_progress", now=now, note=note)
+    _require(c, "start", STAFF)
+    _transition(uow, c, actor, "start", now=now, note=note)
 
 
 def _do_resolve(
@@ -1231,7 +1235,7 @@ def _do_resolve(
     **_: Any,
 ) -> None:
     _require_owner(actor, c)
-    _require_state(c, "assigned", "in_progress")
+    _require(c, "resolve", STAFF)
     if outcome not in ("fixed", "not_fixed"):
         raise _invalid("outcome", "One of fixed, not_fixed")
     if outcome == "not_fixed" and not reason:
@@ -1248,7 +1252,7 @@ def _do_resolve(
     _first_response(c, now)
     c.answered_in_time = now <= c.answer_due_at
     c.overdue = False
-    _transition(uow, c, actor, "resolved", now=now, note=note)
+    _transition(uow, c, actor, "resolve", now=now, note=note)
 
 
 def _do_duplicate(
@@ -1262,7 +1266,7 @@ def _do_duplicate(
     **_: Any,
 ) -> None:
     _require_owner_or_desk(actor, c)
-    _require_state(c, *OPEN_STATES)
+    _require(c, "duplicate", STAFF)
     if not duplicate_of:
         raise _invalid("duplicate_of", "The number of the original complaint is required")
     try:
@@ -1302,43 +1306,28 @@ def _do_reopen(
     uow: UnitOfWork, c: Complaint, actor: Actor, *, now: datetime, note: str | None, **_: Any
 ) -> None:
     _require_desk(actor)
-    _reopen(uow, c, actor, now=now, note=note)
+    _reopen(uow, c, actor, now=now, note=note, role=STAFF)
 
 
-def _reopen(uow: UnitOfWork, c: Complaint, actor: Actor, *, now: datetime, note: str | None) -> None:
-    _require_state(c, "resolved", "closed")
-    calendar = WorkCalendar.load(uow)
+def _reopen(
+    uow: UnitOfWork, c: Complaint, actor: Actor, *, now: datetime, note: str | None, role: str
+) -> None:
+    _require(c, "reopen", role)
+    sla = SlaClock.load(uow)
     assert c.resolved_at is not None
-    if (
-        calendar.workdays_between(c.resolved_at.astimezone(JAKARTA).date(), now.astimezone(JAKARTA).date())
-        > REOPEN_WORKDAYS
-    ):
+    if sla.working_days_between(c.resolved_at, now) > REOPEN_WORKDAYS:
         raise Conflict(
             f"A complaint can be reopened within {REOPEN_WORKDAYS} working days of its answer",
             reason="reopen_window_passed",
         )
-    category = _s(uow).get(ComplaintCategory, c.category_code)
+    category = session_of(uow).get(ComplaintCategory, c.category_code)
     c.reopen_count = (c.reopen_count or 0) + 1
     c.outcome = c.outcome_reason = None
     c.resolved_at = c.closed_at = None
     c.answered_in_time = None
-    c.answer_due_at = calendar.deadline(now, max(category.answer_days if category else 3, 1))
-    from_state = c.state
-    c.state = "assigned"
+    c.answer_due_at = sla.due_in_days(now, max(category.answer_days if category else 3, 1))
     c.assigned_at = now
-    _event(
-        uow,
-        c,
-        actor.principal,
-        "transition",
-        from_state,
-        "assigned",
-        now=now,
-        note=note or "Dibuka kembali",
-        public=True,
-        notify=True,
-        to_opd=c.opd_code,
-    )
+    _transition(uow, c, actor, "reopen", role=role, now=now, note=note or "Dibuka kembali", to_opd=c.opd_code)
 
 
 _ACTIONS = {
@@ -1376,9 +1365,9 @@ def confirm(
     now = _now(now)
     with uow:
         c, actor = _reporter_complaint(uow, principal, number, lock=True)
-        _require_state(c, "resolved")
+        _require(c, "confirm", REPORTER)
         c.closed_at = now
-        _transition(uow, c, actor, "closed", now=now, note="Dikonfirmasi oleh pelapor")
+        _transition(uow, c, actor, "confirm", now=now, note="Dikonfirmasi oleh pelapor", role=REPORTER)
         _touch(c, now)
         _save(uow)
         data = view(uow, c, level="reporter")
@@ -1398,7 +1387,9 @@ def reopen(
     now = _now(now)
     with uow:
         c, actor = _reporter_complaint(uow, principal, number, lock=True)
-        _reopen(uow, c, actor, now=now, note=(note or "").strip() or "Dibuka kembali oleh pelapor")
+        _reopen(
+            uow, c, actor, now=now, note=(note or "").strip() or "Dibuka kembali oleh pelapor", role=REPORTER
+        )
         _touch(c, now)
         _save(uow)
         data = view(uow, c, level="reporter")
@@ -1425,8 +1416,8 @@ def rate(
         raise _invalid("score", "1 to 5")
     with uow:
         c, actor = _reporter_complaint(uow, principal, number, lock=True)
-        _require_state(c, "resolved", "closed")
-        if _s(uow).scalar(select(ComplaintRating.id).where(ComplaintRating.complaint_id == c.id)):
+        _require(c, "rate", REPORTER)
+        if session_of(uow).scalar(select(ComplaintRating.id).where(ComplaintRating.complaint_id == c.id)):
             raise Conflict("Already rated", reason="already_rated")
         rating = ComplaintRating(
             complaint_id=c.id,
@@ -1435,10 +1426,10 @@ def rate(
             comment=(comment or "").strip()[:1000] or None,
             created_at=now,
         )
-        _s(uow).add(rating)
+        session_of(uow).add(rating)
         if fixed and c.state == "resolved":
             c.closed_at = now
-            _transition(uow, c, actor, "closed", now=now, note="Dikonfirmasi oleh pelapor")
+            _transition(uow, c, actor, "confirm", now=now, note="Dikonfirmasi oleh pelapor", role=REPORTER)
         _touch(c, now)
         _save(uow)
         try:
@@ -1448,31 +1439,26 @@ def rate(
         return rating
 
 
-def _insert_once(uow: UnitOfWork, model: type, values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING: True if the row was new. No savepoint needed, so the
-    transaction stays whole (on SQLite a savepoint that opens the transaction commits on release)."""
-    dialect_insert = postgresql.insert if uow.is_postgres else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
-    stmt = dialect_insert(table).values(id=new_id(), **values).on_conflict_do_nothing().returning(table.c.id)
-    return _s(uow).execute(stmt).first() is not None
-
-
 def _follow(
     uow: UnitOfWork, c: Complaint, *, resident_id: str | None, phone: str | None, now: datetime
 ) -> bool:
     """Add a follower once; returns whether it is new. Supporters are counted atomically in SQL."""
     cond = ComplaintFollower.resident_id == resident_id if resident_id else ComplaintFollower.phone == phone
-    if _s(uow).scalar(select(ComplaintFollower.id).where(ComplaintFollower.complaint_id == c.id, cond)):
+    if session_of(uow).scalar(
+        select(ComplaintFollower.id).where(ComplaintFollower.complaint_id == c.id, cond)
+    ):
         return False
     if resident_id and resident_id == c.reporter_resident_id:
         return False
     if phone and not resident_id and phone == c.reporter_phone:
         return False
     values = {"complaint_id": c.id, "resident_id": resident_id, "phone": phone, "created_at": now}
-    if not _insert_once(uow, ComplaintFollower, values):
+    if not insert_once(uow, ComplaintFollower, values):
         return False
-    _s(uow).execute(update(Complaint).where(Complaint.id == c.id).values(supporters=Complaint.supporters + 1))
-    _s(uow).refresh(c)
+    session_of(uow).execute(
+        update(Complaint).where(Complaint.id == c.id).values(supporters=Complaint.supporters + 1)
+    )
+    session_of(uow).refresh(c)
     return True
 
 
@@ -1509,32 +1495,26 @@ def staff_of(uow: UnitOfWork, *, opd_code: str | None = None, position: str | No
         stmt = stmt.where(Staff.opd_code == opd_code)
     if position:
         stmt = stmt.where(Staff.position == position)
-    return list(_s(uow).scalars(stmt))
+    return list(session_of(uow).scalars(stmt))
 
 
-REMIND_BEFORE = timedelta(hours=8)  # the morning of the deadline day (deadlines fall at 16:00 WIB)
-ESCALATE_AFTER_WORKDAYS = 2  # after the OPD head, the city secretary
+# A reminder the morning of the deadline day (deadlines fall at 16:00 WIB); the OPD head when it passes,
+# the city secretary 2 working days later.
+LADDER = Ladder(remind_before=timedelta(hours=8), escalations=(("head", 0), ("secretary", 2)))
 
 
 def _mark(uow: UnitOfWork, c: Complaint, step: str, now: datetime) -> bool:
     """Claim a sweep step for a complaint; False if it was already done (each step happens once)."""
-    exists = _s(uow).scalar(
-        select(ComplaintSweepMark.id).where(
-            ComplaintSweepMark.complaint_id == c.id, ComplaintSweepMark.step == step
-        )
-    )
-    if exists:
-        return False
-    return _insert_once(uow, ComplaintSweepMark, {"complaint_id": c.id, "step": step, "created_at": now})
+    return mark_once(uow, ComplaintSweepMark, {"complaint_id": c.id, "step": step, "created_at": now})
 
 
 def _notice(
     uow: UnitOfWork, c: Complaint, *, kind: str, body: str, opd_code: str, staff: Staff | None, step: str
 ) -> None:
     key = f"{step}:{c.id}:{staff.id if staff else opd_code}"
-    if _s(uow).scalar(select(StaffNotice.id).where(StaffNotice.dedupe_key == key)):
+    if session_of(uow).scalar(select(StaffNotice.id).where(StaffNotice.dedupe_key == key)):
         return
-    _s(uow).add(
+    session_of(uow).add(
         StaffNotice(
             dedupe_key=key,
             complaint_id=c.id,
@@ -1561,7 +1541,7 @@ def _notify_people(
 
 def local_text(moment: datetime) -> str:
     """A moment as Indonesians write it: '24 November 2026 pukul 16.00 WIB'."""
-    t = moment.astimezone(JAKARTA)
+    t = clock.local(moment)
     return f"{t.day} {MONTHS[t.month - 1]} {t.year} pukul {t:%H.%M} WIB"
 
 
@@ -1583,8 +1563,8 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
     now = _now(now)
     done = {"reminders": 0, "escalations": 0, "overdue": 0, "closed": 0}
     with uow:
-        calendar = WorkCalendar.load(uow)
-        horizon = now + REMIND_BEFORE
+        sla = SlaClock.load(uow)
+        horizon = LADDER.horizon(now)
         # Complaints whose last step (the city secretary) is done are skipped in SQL, so a backlog of
         # long-overdue complaints never crowds newer ones out of the batch.
         last_step = case(
@@ -1613,15 +1593,16 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
         )
         if uow.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)  # one being edited right now waits for the next run
-        for c in list(_s(uow).scalars(stmt)):
+        for c in list(session_of(uow).scalars(stmt)):
             if c.state == "submitted":
                 phase, due, opd = "verify", c.verify_due_at, DESK_OPD
                 what = "verifikasi"
             else:
                 phase, due, opd = f"answer{c.reopen_count or 0}", c.answer_due_at, c.opd_code
                 what = "jawaban"
+            steps = LADDER.steps_due(sla, now=now, due=due)
             if now < due:
-                if _mark(uow, c, f"{phase}:reminder", now):
+                if "reminder" in steps and _mark(uow, c, f"{phase}:reminder", now):
                     body = f"Pengingat: batas {what} pengaduan {c.number} adalah {local_text(due)}."
                     _notify_people(
                         uow,
@@ -1634,7 +1615,7 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
                     )
                     done["reminders"] += 1
                 continue
-            if _mark(uow, c, f"{phase}:head", now):
+            if "head" in steps and _mark(uow, c, f"{phase}:head", now):
                 body = f"Eskalasi: pengaduan {c.number} melewati batas {what} pada {local_text(due)}."
                 _notify_people(
                     uow,
@@ -1662,8 +1643,7 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
                 )
                 _touch(c, now)
                 done["overdue"] += 1
-            second = calendar.deadline(due, ESCALATE_AFTER_WORKDAYS)
-            if now >= second and _mark(uow, c, f"{phase}:secretary", now):
+            if "secretary" in steps and _mark(uow, c, f"{phase}:secretary", now):
                 body = f"Eskalasi ke Sekda: pengaduan {c.number} ({opd}) belum ditangani sejak {local_text(due)}."
                 _notify_people(
                     uow,
@@ -1684,20 +1664,17 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
         )
         if uow.is_postgres:
             resolved = resolved.with_for_update(skip_locked=True)
-        for c in list(_s(uow).scalars(resolved)):
+        for c in list(session_of(uow).scalars(resolved)):
             assert c.resolved_at is not None
-            if now >= calendar.deadline(c.resolved_at, AUTO_CLOSE_WORKDAYS):
-                c.state, c.closed_at = "closed", now
-                _event(
+            if now >= sla.due_in_days(c.resolved_at, AUTO_CLOSE_WORKDAYS):
+                c.closed_at = now
+                _transition(
                     uow,
                     c,
-                    None,
-                    "transition",
-                    "resolved",
-                    "closed",
+                    Actor(None, None),
+                    "close",
+                    role=SYSTEM,
                     now=now,
-                    public=True,
-                    notify=True,
                     note=f"Ditutup otomatis: tidak ada tanggapan pelapor dalam {AUTO_CLOSE_WORKDAYS} hari kerja",
                 )
                 _touch(c, now)
@@ -1719,8 +1696,8 @@ def notices(
             StaffNotice.staff_id == principal.id,
             and_(StaffNotice.staff_id.is_(None), StaffNotice.opd_code == (principal.opd or "")),
         )
-        total = _s(uow).scalar(select(func.count()).select_from(StaffNotice).where(cond)) or 0
-        rows = _s(uow).execute(
+        total = session_of(uow).scalar(select(func.count()).select_from(StaffNotice).where(cond)) or 0
+        rows = session_of(uow).execute(
             select(StaffNotice, Complaint.number)
             .join(Complaint, Complaint.id == StaffNotice.complaint_id)
             .where(cond)
@@ -1751,10 +1728,10 @@ def notify_event(uow: UnitOfWork, *, event_id: str) -> int:
     Idempotent: every message carries a dedupe key of (event, recipient). Returns messages written.
     """
     with uow:
-        event = _s(uow).get(ComplaintEvent, event_id)
+        event = session_of(uow).get(ComplaintEvent, event_id)
         if event is None or not event.public:
             return 0
-        c = _s(uow).get(Complaint, event.complaint_id)
+        c = session_of(uow).get(Complaint, event.complaint_id)
         if c is None:
             return 0
         if event.from_state is None:
@@ -1783,7 +1760,7 @@ def notify_event(uow: UnitOfWork, *, event_id: str) -> int:
         if c.channel in ("sms", "whatsapp", "counter", "call_centre", "open311") and c.reporter_phone:
             sms_for.add(c.reporter_phone)
         if event.from_state is not None:  # followers hear about changes, not about the filing
-            for resident_id, phone in _s(uow).execute(
+            for resident_id, phone in session_of(uow).execute(
                 select(ComplaintFollower.resident_id, ComplaintFollower.phone).where(
                     ComplaintFollower.complaint_id == c.id
                 )
@@ -1813,7 +1790,7 @@ def notify_event(uow: UnitOfWork, *, event_id: str) -> int:
 # ---- the SMS / WhatsApp number ------------------------------------------------------------------------
 
 STATUS_RE = re.compile(r"^\s*STATUS\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
-FIRST_NUMBER_DAY = datetime(2026, 1, 1, tzinfo=JAKARTA).date()
+FIRST_NUMBER_DAY = date(2026, 1, 1)
 
 
 def _looks_like_number(digits: str, today: Any) -> bool:
@@ -1860,7 +1837,7 @@ def handle_inbound(
     """
     now = _now(now)
     with uow:
-        existing = _s(uow).scalar(
+        existing = session_of(uow).scalar(
             select(InboundMessage).where(InboundMessage.provider_message_id == message_id)
         )
         if existing is not None:
@@ -1873,12 +1850,14 @@ def handle_inbound(
             received_at=received_at,
             created_at=now,
         )
-        _s(uow).add(record)
+        session_of(uow).add(record)
         try:
-            _s(uow).flush()  # the first write: a concurrent copy of this message waits here, then fails
+            session_of(
+                uow
+            ).flush()  # the first write: a concurrent copy of this message waits here, then fails
         except IntegrityError:
-            _s(uow).rollback()
-            existing = _s(uow).scalar(
+            session_of(uow).rollback()
+            existing = session_of(uow).scalar(
                 select(InboundMessage).where(InboundMessage.provider_message_id == message_id)
             )
             assert existing is not None
@@ -1895,7 +1874,7 @@ def handle_inbound(
                 record.action = "invalid_number"
                 reply = "Nomor pengaduan tidak valid. Periksa kembali angkanya, contoh: STATUS 26112400011"
             else:
-                c = _s(uow).scalar(select(Complaint).where(Complaint.number == number))
+                c = session_of(uow).scalar(select(Complaint).where(Complaint.number == number))
                 if c is None or (c.privacy == "confidential" and c.reporter_phone != from_phone):
                     record.action, reply = "not_found", f"Pengaduan {number} tidak ditemukan."
                 else:
@@ -1907,7 +1886,7 @@ def handle_inbound(
                 record.action = "invalid_number"
                 reply = f"Nomor pengaduan {quoted[0]} tidak valid. Periksa kembali angkanya."
             elif valid:
-                c = _s(uow).scalar(select(Complaint).where(Complaint.number == valid[0]))
+                c = session_of(uow).scalar(select(Complaint).where(Complaint.number == valid[0]))
                 if c is None or (c.privacy == "confidential" and c.reporter_phone != from_phone):
                     record.action, reply = "not_found", f"Pengaduan {valid[0]} tidak ditemukan."
                 else:
@@ -1934,7 +1913,9 @@ def handle_inbound(
                     reply = f"Tambahan Anda untuk pengaduan {c.number} sudah dicatat. Terima kasih."
             else:
                 categories = list(
-                    _s(uow).scalars(select(ComplaintCategory).where(ComplaintCategory.active.is_(True)))
+                    session_of(uow).scalars(
+                        select(ComplaintCategory).where(ComplaintCategory.active.is_(True))
+                    )
                 )
                 code = guess_category(categories, text)
                 by_code = {cat.code: cat for cat in categories}
@@ -1964,7 +1945,7 @@ def handle_inbound(
 def _inbound_result(uow: UnitOfWork, record: InboundMessage, *, duplicate: bool) -> dict[str, Any]:
     number = None
     if record.complaint_id:
-        number = _s(uow).scalar(select(Complaint.number).where(Complaint.id == record.complaint_id))
+        number = session_of(uow).scalar(select(Complaint.number).where(Complaint.id == record.complaint_id))
     return {
         "message_id": record.provider_message_id,
         "action": record.action,
@@ -1992,8 +1973,8 @@ def stats(uow: UnitOfWork, *, start: Any, end: Any, now: datetime | None = None)
         raise _invalid("to", "'to' is before 'from'")
     if (end - start).days > 366:
         raise _invalid("to", "At most one year per query")
-    lo = datetime.combine(start, datetime.min.time(), JAKARTA)
-    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), JAKARTA)
+    lo = datetime.combine(start, datetime.min.time(), clock.local_tz())
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), clock.local_tz())
     period = and_(Complaint.created_at >= lo, Complaint.created_at < hi)
     one, zero = 1, 0
 
@@ -2042,10 +2023,10 @@ def stats(uow: UnitOfWork, *, start: Any, end: Any, now: datetime | None = None)
             .where(ranked.c.rn >= ranked.c.n / 2.0, ranked.c.rn <= ranked.c.n / 2.0 + 1)
             .group_by(ranked.c.opd, ranked.c.cat)
         )
-        medians = {(o, k): float(v) for o, k, v in _s(uow).execute(median)}
-        names = dict(_s(uow).execute(select(ComplaintCategory.code, ComplaintCategory.name)).all())
+        medians = {(o, k): float(v) for o, k, v in session_of(uow).execute(median)}
+        names = dict(session_of(uow).execute(select(ComplaintCategory.code, ComplaintCategory.name)).all())
         out = []
-        for row in _s(uow).execute(main):
+        for row in session_of(uow).execute(main):
             m = medians.get((row.opd_code, row.category_code))
             out.append(
                 {
@@ -2117,7 +2098,7 @@ def open311_page(
             .limit(1)
             .scalar_subquery()
         )
-        rows = _s(uow).execute(
+        rows = session_of(uow).execute(
             select(*OPEN311_COLUMNS, first_photo)
             .where(*conds)
             .order_by(Complaint.created_at.desc(), Complaint.id.desc())
@@ -2132,7 +2113,7 @@ def agency_names(uow: UnitOfWork) -> dict[str, str]:
     from gateway.identity.models import Opd
 
     with uow:
-        return {code: name for code, name in _s(uow).execute(select(Opd.code, Opd.name))}
+        return {code: name for code, name in session_of(uow).execute(select(Opd.code, Opd.name))}
 
 
 def open311_retry_of(
@@ -2153,7 +2134,7 @@ def open311_retry_of(
     by its content and answered with the first complaint's number instead of filing a second one.
     """
     with uow:
-        candidates = _s(uow).scalars(
+        candidates = session_of(uow).scalars(
             select(Complaint)
             .where(
                 Complaint.category_code == normalize_code(category_code),
@@ -2194,7 +2175,7 @@ def open311_updates(
             conds.append(ComplaintEvent.created_at >= start)
         if end:
             conds.append(ComplaintEvent.created_at <= end)
-        rows = _s(uow).execute(
+        rows = session_of(uow).execute(
             select(ComplaintEvent, Complaint.number)
             .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)
             .where(*conds)

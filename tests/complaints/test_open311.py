@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -419,7 +420,7 @@ def test_requests_filters_by_code_status_dates_and_ids(app, client, open311_clie
     start = (now - timedelta(days=200)).date().isoformat()
     assert query(f"start_date={start}") == [pothole, week, old]
     # W3C datetimes with an offset; an unencoded "+" (read as a space) is understood too.
-    end = (now - timedelta(days=3)).astimezone(service.JAKARTA).strftime("%Y-%m-%dT%H:%M:%S")
+    end = (now - timedelta(days=3)).astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%dT%H:%M:%S")
     assert query(f"start_date={start}T00:00:00%2B07:00&end_date={end}%2B07:00") == [week, old]
     assert query(f"start_date={start}T00:00:00+07:00&end_date={end}+07:00") == [week, old]
     assert query(f"end_date={end}Z") == [week]  # 90 days before end_date

@@ -1,7 +1,7 @@
 """kernel counters: one kernel_counter(scope, key, value) for adminduk's and complaints' serials
 
-Revision ID: 0002_kernel_counter
-Revises: 0001_initial
+Revision ID: 0003_kernel_counter
+Revises: 0002_permits
 Create Date: 2026-12-01 11:40:00
 """
 
@@ -13,8 +13,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_kernel_counter"
-down_revision: str | None = "0001_initial"
+revision: str = "0003_kernel_counter"
+down_revision: str | None = "0002_permits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -31,14 +31,17 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO kernel_counter (scope, key, value) SELECT 'adminduk', key, value FROM adminduk_counter"
     )
-    days = sa.table("complaints_number_counter", sa.column("day", sa.Date), sa.column("last_serial", sa.Integer))
+    days = sa.table(
+        "complaints_number_counter", sa.column("day", sa.Date), sa.column("last_serial", sa.Integer)
+    )
     rows = op.get_bind().execute(sa.select(days.c.day, days.c.last_serial)).all()
     if rows:
         counters = sa.table(
             "kernel_counter", sa.column("scope"), sa.column("key"), sa.column("value", sa.Integer)
         )
         op.bulk_insert(
-            counters, [{"scope": "complaints", "key": day.isoformat(), "value": serial} for day, serial in rows]
+            counters,
+            [{"scope": "complaints", "key": day.isoformat(), "value": serial} for day, serial in rows],
         )
     op.drop_table("complaints_number_counter")
     op.drop_table("adminduk_counter")
@@ -60,8 +63,14 @@ def downgrade() -> None:
     op.execute(
         "INSERT INTO adminduk_counter (key, value) SELECT key, value FROM kernel_counter WHERE scope = 'adminduk'"
     )
-    rows = op.get_bind().execute(sa.text("SELECT key, value FROM kernel_counter WHERE scope = 'complaints'")).all()
+    rows = (
+        op.get_bind()
+        .execute(sa.text("SELECT key, value FROM kernel_counter WHERE scope = 'complaints'"))
+        .all()
+    )
     if rows:
-        days = sa.table("complaints_number_counter", sa.column("day", sa.Date), sa.column("last_serial", sa.Integer))
+        days = sa.table(
+            "complaints_number_counter", sa.column("day", sa.Date), sa.column("last_serial", sa.Integer)
+        )
         op.bulk_insert(days, [{"day": date.fromisoformat(key), "last_serial": value} for key, value in rows])
     op.drop_table("kernel_counter")
