@@ -48,6 +48,24 @@ FAMILY = (
         phone=None,
     ),
 )
+# Residents of the synthetic population (seed 1272, ages counted from registry.POPULATION_REFERENCE_DATE)
+# that the guides use by NIK: the same on every machine and every day (a test checks each one).
+POPULATION_EXAMPLES = (
+    dict(
+        nik="1272015705910001",
+        full_name="ROMAULI HOTMA NAINGGOLAN",
+        sex="P",
+        birth_date=date(1991, 5, 17),
+        role="a married mother whose hospital reports a birth late (officer guide)",
+    ),
+    dict(
+        nik="1272022109590001",
+        full_name="MARULI SANTOSO",
+        sex="L",
+        birth_date=date(1959, 9, 21),
+        role="a head of family whose death the hospital reports (hospital guide)",
+    ),
+)
 STAFF = (
     ("admin", "Administrator Kota", "admin", None, None),
     ("dukcapil.officer", "Petugas Disdukcapil", "officer", "DISDUKCAPIL", None),
@@ -141,6 +159,11 @@ def seed_demo(population: int = 2000) -> list[str]:
         "Demo logins (password for every account: " + DEMO_PASSWORD + ")",
         "  citizen (mother):  username 1272015203959001 or +6281260000002",
         "  citizen (father):  username 1272010807929001 or +6281260000001",
+        "  no account:        1272015005489001 (the grandmother; signs up in the mobile guide)",
+        *(
+            f"  registry only:     {r['nik']} {r['full_name']}, born {r['birth_date']}"
+            for r in POPULATION_EXAMPLES
+        ),
         "  staff:             admin, dukcapil.officer, putr.officer, putr.head, desk.officer, sekda,",
         "                     dpmptsp.officer, counter.mpp, jukir.01",
         f"  hospital client:   client_id={HOSPITAL_CLIENT_ID} client_secret={HOSPITAL_CLIENT_SECRET} "

@@ -277,10 +277,25 @@ def _birth(rng: random.Random, lo: int, hi: int, today: date) -> date:
     return today - timedelta(days=rng.randint(lo * 365, hi * 365))
 
 
-def seed_population(uow: UnitOfWork, *, count: int, seed: int = 1272, city: str = "12.72") -> int:
-    """Generate about `count` residents in families across the city's kelurahan; returns how many."""
+# Ages are counted back from this fixed day, never from today: the same seed makes the same residents
+# (NIKs, names, birth dates) on any day, so the NIKs printed in the guides keep existing.
+POPULATION_REFERENCE_DATE = date(2026, 1, 1)
+
+
+def seed_population(
+    uow: UnitOfWork,
+    *,
+    count: int,
+    seed: int = 1272,
+    city: str = "12.72",
+    reference: date = POPULATION_REFERENCE_DATE,
+) -> int:
+    """Generate about `count` residents in families across the city's kelurahan; returns how many.
+
+    Deterministic: the same `seed` and `reference` day give the same residents in an empty registry.
+    """
     rng = random.Random(seed)
-    today = date.today()
+    today = reference
     kelurahan = [code for code, _ in wilayah.kelurahan_of(city)]
     created = 0
     with uow:
