@@ -12,7 +12,16 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from redis import Redis
 
-from gateway import audit, health, idempotency, logs, notify, outbox, workdays  # noqa: F401 - workdays: its table
+from gateway import (  # noqa: F401 - workdays: its table
+    audit,
+    health,
+    idempotency,
+    logs,
+    notify,
+    outbox,
+    security_headers,
+    workdays,
+)
 from gateway.auth import KeyRing, decode_access_token
 from gateway.config import Config
 from gateway.db import Database
@@ -63,9 +72,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for key, value in (overrides or {}).items():
         if key in {f.name for f in dataclasses.fields(Config)}:
             setattr(config, key, value)
+    config.check_secrets()  # before anything connects or listens
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(config.as_flask())
     app.config.update(API_SPEC)
+    if not config.enabled("API_DOCS_ENABLED"):
+        app.config["OPENAPI_URL_PREFIX"] = None  # no /openapi.json, /docs or /redoc routes at all
     app.config.update({k: v for k, v in (overrides or {}).items() if k not in app.config})
     app.config["RATELIMIT_STORAGE_URI"] = config.REDIS_URL or "memory://"
     app.config["RATELIMIT_ENABLED"] = config.RATELIMIT_ENABLED
@@ -90,6 +102,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     health.init_app(app)
     idempotency.init_app(app)
+    security_headers.init_app(app)
 
     api = Api(app)
     register_error_handlers(app)  # after Api(), so ours replace flask-smorest's handlers

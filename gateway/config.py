@@ -14,6 +14,28 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+# Secrets with a development default, by config name → that default. Production refuses to start
+# while any of them still holds its default or is shorter than MIN_SECRET_LENGTH (issue 13.1).
+DEV_SECRETS: dict[str, str] = {}
+MIN_SECRET_LENGTH = 32
+
+
+def _secret(name: str, dev_default: str) -> str:
+    """A secret read from the environment; its development default is recorded for the production check."""
+    DEV_SECRETS[name] = dev_default
+    return _env(name, dev_default) or dev_default
+
+
+def _flag(name: str) -> bool | None:
+    """A 0/1 switch; None when unset (then Config.enabled() decides by APP_ENV)."""
+    value = _env(name)
+    return None if value is None else value == "1"
+
+
+class InsecureConfig(RuntimeError):
+    """The production configuration holds a default or short secret: the app refuses to start."""
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{ROOT / 'instance' / 'app.db'}"
 
@@ -25,7 +47,7 @@ class Config:
     APP_ENV: str = field(default_factory=lambda: _env("APP_ENV", "development"))
     DATABASE_URL: str = field(default_factory=lambda: _env("DATABASE_URL") or _default_database_url())
     REDIS_URL: str | None = field(default_factory=lambda: _env("REDIS_URL"))
-    SECRET_KEY: str = field(default_factory=lambda: _env("SECRET_KEY", "dev-secret-change-me"))
+    SECRET_KEY: str = field(default_factory=lambda: _secret("SECRET_KEY", "dev-secret-change-me"))
     JWT_PRIVATE_KEY_FILE: str = field(
         default_factory=lambda: _env("JWT_PRIVATE_KEY_FILE", str(ROOT / "instance" / "jwt_private.pem"))
     )
@@ -48,12 +70,12 @@ class Config:
     OTP_MAX_ATTEMPTS: int = 5
     # Webhook secrets of outside systems (SMS gateway, OSS, acquirer); HMAC-SHA256.
     WEBHOOK_SECRET_SMS: str = field(
-        default_factory=lambda: _env("WEBHOOK_SECRET_SMS", "dev-sms-webhook-secret")
+        default_factory=lambda: _secret("WEBHOOK_SECRET_SMS", "dev-sms-webhook-secret")
     )
     NOTIFY_SMS_ADAPTER: str = field(default_factory=lambda: _env("NOTIFY_SMS_ADAPTER", "log"))  # log | http
     SMS_API_URL: str = field(default_factory=lambda: _env("SMS_API_URL", "http://127.0.0.1:8025"))
     SMS_ACCOUNT: str = field(default_factory=lambda: _env("SMS_ACCOUNT", "AC-siantar-dev"))
-    SMS_TOKEN: str = field(default_factory=lambda: _env("SMS_TOKEN", "dev-sms-token"))
+    SMS_TOKEN: str = field(default_factory=lambda: _secret("SMS_TOKEN", "dev-sms-token"))
     SMS_SENDER: str = field(default_factory=lambda: _env("SMS_SENDER", "SIANTAR"))
     AKTA_NUMBER_TEMPLATE: str = field(
         default_factory=lambda: _env("AKTA_NUMBER_TEMPLATE", "{kabkota}-LT-{ddmmyyyy}-{serial:04d}")
@@ -73,13 +95,53 @@ class Config:
         )
     )
     PUBLIC_BASE_URL: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
+    # The OpenAPI document with its Swagger UI / ReDoc pages, and Prometheus' /metrics: on by default
+    # in development, off in production unless turned on (API_DOCS_ENABLED=1, METRICS_ENABLED=1).
+    API_DOCS_ENABLED: bool | None = field(default_factory=lambda: _flag("API_DOCS_ENABLED"))
+    METRICS_ENABLED: bool | None = field(default_factory=lambda: _flag("METRICS_ENABLED"))
     LOG_JSON: bool = field(
         default_factory=lambda: _env("LOG_JSON", "") == "1" or _env("APP_ENV") == "production"
     )
 
     def as_flask(self) -> dict:
-        """The subset Flask and its extensions read from app.config."""
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        """The subset Flask and its extensions read from app.config (switches resolved)."""
+        values = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        values.update({k: self.enabled(k) for k in ("API_DOCS_ENABLED", "METRICS_ENABLED")})
+        return values
+
+    @property
+    def is_production(self) -> bool:
+        return self.APP_ENV == "production"
+
+    def enabled(self, switch: str) -> bool:
+        """A switch left unset is on outside production and off in it."""
+        value = getattr(self, switch)
+        return (not self.is_production) if value is None else bool(value)
+
+    def check_secrets(self) -> None:
+        """In production, refuse every secret that is still its development default or too short.
+
+        A default secret lets anyone who read this repository forge webhooks, password-reset hashes
+        and document links; a short one falls to brute force. The SMS provider token only counts
+        when the real provider is used (NOTIFY_SMS_ADAPTER=http).
+        """
+        if not self.is_production:
+            return
+        bad = []
+        for name, dev_default in DEV_SECRETS.items():
+            if name == "SMS_TOKEN" and self.NOTIFY_SMS_ADAPTER != "http":
+                continue
+            value = getattr(self, name, "") or ""
+            if value == dev_default or len(value) < MIN_SECRET_LENGTH:
+                bad.append(name)
+        if "*" in (o.strip() for o in self.CORS_ORIGINS.split(",")):
+            raise InsecureConfig("APP_ENV=production refuses CORS_ORIGINS=*: list the app's origins")
+        if bad:
+            raise InsecureConfig(
+                f"APP_ENV=production refuses to start: {', '.join(sorted(bad))} must be set to a random "
+                f"value of at least {MIN_SECRET_LENGTH} characters (e.g. python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')"
+            )
 
     @property
     def uses_redis(self) -> bool:

@@ -18,6 +18,7 @@ from prometheus_client import (
 from sqlalchemy import text
 
 from gateway import queue as q
+from gateway.errors import NotFound
 
 bp = Blueprint("health", __name__)
 
@@ -60,6 +61,9 @@ def readyz() -> tuple[Response, int]:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    """Prometheus metrics; in production only with METRICS_ENABLED=1 (they name internals)."""
+    if not current_app.config.get("METRICS_ENABLED", True):
+        raise NotFound("Not found", reason="not_found")
     from rq.registry import FailedJobRegistry
     from rq.serializers import JSONSerializer
 

@@ -1,11 +1,22 @@
-"""Idempotency-Key store: a retried POST returns the first response; a changed body is a 422."""
+"""Idempotency-Key store: a retried POST returns the first response; a changed body is a 422.
+
+The store never holds a credential in the clear (issue 13.9): `/auth/login` and `/auth/refresh`
+answer with tokens, and their requests carry passwords and refresh tokens. So the request is kept
+only as an HMAC (keyed with SECRET_KEY: no offline guessing of a password from the row), and the
+stored response is sealed with AES-GCM under a key derived from SECRET_KEY *and the request body
+itself*: only a retry carrying the same credentials can open it, and a dump of the table opens nothing.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 from datetime import datetime, timedelta
 
-from flask import Flask, Response, g, request
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import Integer, LargeBinary, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,6 +27,7 @@ from gateway.errors import BadRequest, Conflict, ValidationFailed
 KEEP = timedelta(hours=24)
 STALE_CLAIM = timedelta(minutes=2)  # longer than any request may run (gunicorn timeout)
 MAX_KEY = 200
+SEALED = b"aesgcm1:"  # prefix of a sealed body (rows written before sealing replay as they are)
 
 
 class IdempotencyRecord(Base):
@@ -36,12 +48,36 @@ def _scope() -> str:
     return f"{principal.kind}:{principal.id}" if principal else f"anon:{request.remote_addr}"
 
 
+def _keyed(purpose: bytes) -> hmac.HMAC:
+    """An HMAC over this request (method, path, body) under a key for `purpose` derived from SECRET_KEY."""
+    secret = hmac.new(current_app.config["SECRET_KEY"].encode(), purpose, hashlib.sha256).digest()
+    mac = hmac.new(secret, digestmod=hashlib.sha256)
+    for part in (request.method.encode(), request.path.encode(), request.get_data(cache=True)):
+        mac.update(len(part).to_bytes(8, "big"))
+        mac.update(part)
+    return mac
+
+
 def _fingerprint() -> str:
-    digest = hashlib.sha256()
-    digest.update(request.method.encode())
-    digest.update(request.path.encode())
-    digest.update(request.get_data(cache=True))
-    return digest.hexdigest()
+    return _keyed(b"idempotency:fingerprint").hexdigest()
+
+
+def _seal(body: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return SEALED + nonce + AESGCM(_keyed(b"idempotency:seal").digest()).encrypt(nonce, body, None)
+
+
+def _open(stored: bytes | None) -> bytes | None:
+    if not stored or not stored.startswith(SEALED):
+        return stored
+    nonce, sealed = stored[len(SEALED) : len(SEALED) + 12], stored[len(SEALED) + 12 :]
+    try:
+        return AESGCM(_keyed(b"idempotency:seal").digest()).decrypt(nonce, sealed, None)
+    except InvalidTag:  # SECRET_KEY rotated since: the answer cannot be replayed
+        raise Conflict(
+            "The first answer to this Idempotency-Key can no longer be replayed; use a new key",
+            reason="idempotency_answer_unavailable",
+        ) from None
 
 
 def before_request() -> Response | None:
@@ -94,7 +130,7 @@ def before_request() -> Response | None:
             raise Conflict(
                 "A request with this Idempotency-Key is in progress", reason="idempotency_in_progress"
             )
-        response = Response(existing.body, status=existing.status, content_type=existing.content_type)
+        response = Response(_open(existing.body), status=existing.status, content_type=existing.content_type)
         for name, value in (existing.headers or {}).items():
             response.headers[name] = value
         response.headers["Idempotent-Replayed"] = "true"
@@ -114,7 +150,7 @@ def after_request(response: Response) -> Response:
                 uow.session.delete(record)
             else:
                 record.status = response.status_code
-                record.body = response.get_data()
+                record.body = _seal(response.get_data())
                 record.content_type = response.content_type
                 record.headers = {k: v for k, v in response.headers.items() if k in ("Location", "ETag")}
             uow.commit()

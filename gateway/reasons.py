@@ -128,6 +128,12 @@ GATEWAY = _section(
             409,
             "A request with this Idempotency-Key is still running: retry shortly",
         ),
+        (
+            "idempotency_answer_unavailable",
+            409,
+            "The stored first answer to this Idempotency-Key cannot be opened any more "
+            "(the server's key changed): use a new key",
+        ),
         ("document_not_found", 404, "No such document, or not one the caller may see"),
         (
             "document_not_ready",
@@ -263,7 +269,12 @@ COMPLAINTS = _section(
         ("signature_missing", 401, "SMS webhook: X-Signature and X-Timestamp are required"),
         ("invalid_timestamp", 401, "SMS webhook: X-Timestamp is not Unix seconds"),
         ("stale_webhook", 401, "SMS webhook: the call is older than 5 minutes (or from the future)"),
-        ("invalid_signature", 401, "SMS webhook: the HMAC signature does not match"),
+        ("invalid_signature", 401, "SMS webhook: the HMAC signature (of timestamp.body) does not match"),
+        (
+            "received_at_out_of_range",
+            422,
+            "SMS webhook: received_at is more than a day before X-Timestamp, or after it",
+        ),
     ],
 )
 

@@ -38,7 +38,7 @@ from gateway.extensions import Blueprint, limiter
 from gateway.identity import phones, wilayah
 from gateway.identity import service as identity
 from gateway.identity.passwords import digest
-from gateway.kernel.settings import region_code
+from gateway.kernel.settings import region_code, setting
 from services.complaints import open311_schemas as s
 from services.complaints import service
 from services.complaints.models import OPEN_STATES, STATES, ComplaintCategory
@@ -250,6 +250,12 @@ def _address(c: Any) -> str | None:
     if name and name.lower() not in (c.address or "").lower():
         parts.append(f"Kel. {name}")
     return ", ".join(parts) or None
+
+
+def _root_url() -> str:
+    """Links in Open311 answers start at the configured PUBLIC_BASE_URL, never at the request's Host
+    header: a forged Host would otherwise plant its own links in what the city publishes."""
+    return setting("PUBLIC_BASE_URL").rstrip("/") + "/"
 
 
 def _request_item(
@@ -474,7 +480,7 @@ class Discovery(MethodView):
             "endpoints": [
                 {
                     "specification": SPECIFICATION,
-                    "url": f"{request.url_root}open311/v2",
+                    "url": f"{_root_url()}open311/v2",
                     "changeset": CHANGESET,
                     "type": "production",
                     "formats": ["application/json", "text/xml"],
@@ -550,7 +556,7 @@ class Requests(MethodView):
             query = {"category_codes": codes or None, "states": states, "start": start, "end": end}
         rows = service.open311_page(UnitOfWork(read_only=True), limit=limit, offset=offset, **query)
         categories, agencies = _catalogue()
-        root_url = request.url_root
+        root_url = _root_url()
         data = [_request_item(c, photo, categories, agencies, root_url) for c, photo in rows]
         return render(fmt, data, root="service_requests", item="request")
 
@@ -582,7 +588,7 @@ class RequestItem(MethodView):
         complaint = service.get_public(UnitOfWork(read_only=True), number=service_request_id)
         rows = service.open311_page(UnitOfWork(read_only=True), numbers_in=[complaint.number], limit=1)
         categories, agencies = _catalogue()
-        root_url = request.url_root
+        root_url = _root_url()
         data = [_request_item(c, photo, categories, agencies, root_url) for c, photo in rows]
         return render(fmt, data, root="service_requests", item="request")
 

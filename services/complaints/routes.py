@@ -266,6 +266,7 @@ class InboundSms(MethodView):
     @inbound_blp.alt_response(401, description="Missing/invalid X-Signature or stale X-Timestamp")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """An SMS / WhatsApp message to the city's number (signed by the provider)"""
+        sms_gateway.check_received_at(data["received_at"], request.headers["X-Timestamp"])
         return service.handle_inbound(
             UnitOfWork(),
             message_id=data["message_id"],

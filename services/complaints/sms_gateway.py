@@ -1,9 +1,11 @@
 """The messaging provider's inbound webhook (SMS / WhatsApp to the city's number) and its simulator.
 
-The provider signs every call: `X-Signature` = hex HMAC-SHA256 of the raw request body with the
-shared secret (config WEBHOOK_SECRET_SMS), `X-Timestamp` = Unix seconds when it was sent; calls
-older (or newer) than 5 minutes are refused. A replayed body inside that window is harmless: each
-provider message id is handled once.
+The provider signs every call: `X-Timestamp` = Unix seconds when it was sent, `X-Signature` = hex
+HMAC-SHA256 of `X-Timestamp + "." + raw body` with the shared secret (config WEBHOOK_SECRET_SMS).
+The timestamp is inside the signature, so an old body cannot be replayed with a fresh timestamp;
+calls older (or newer) than 5 minutes are refused, and the message's own `received_at` must lie
+between a day before the call and the call (a provider retries for at most a day). A replayed call
+inside the 5 minutes is harmless: each provider message id is handled once.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import hmac
 import json
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.errors import Unauthorized
+from gateway.errors import Unauthorized, ValidationFailed
 
 MAX_SKEW_SECONDS = 300
+MAX_DELIVERY_DELAY = timedelta(days=1)
 PATH = "/api/v1/complaints/inbound/sms"
 
 
-def sign(secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: str | int) -> str:
+    """The provider's signature: HMAC-SHA256 over `timestamp + "." + body`."""
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
 def verify(
@@ -32,15 +36,24 @@ def verify(
     """Raise 401 unless the body carries the provider's valid signature and a fresh timestamp."""
     if not signature or not timestamp:
         raise Unauthorized("X-Signature and X-Timestamp are required", reason="signature_missing")
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        raise Unauthorized("X-Timestamp must be Unix seconds", reason="invalid_timestamp") from None
+    timestamp = timestamp.strip()
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise Unauthorized("X-Timestamp must be Unix seconds", reason="invalid_timestamp")
+    sent = int(timestamp)
     current = now if now is not None else time.time()
     if abs(current - sent) > MAX_SKEW_SECONDS:
         raise Unauthorized("Webhook call too old (or from the future)", reason="stale_webhook")
-    if not hmac.compare_digest(sign(secret, body), signature.strip().lower()):
+    if not hmac.compare_digest(sign(secret, body, timestamp), signature.strip().lower()):
         raise Unauthorized("Invalid webhook signature", reason="invalid_signature")
+
+
+def check_received_at(received_at: datetime, timestamp: str) -> None:
+    """422 unless the message was received at most a day before the (verified) call, and not after it."""
+    sent = datetime.fromtimestamp(int(timestamp), UTC)
+    if not sent - MAX_DELIVERY_DELAY <= received_at <= sent + timedelta(seconds=MAX_SKEW_SECONDS):
+        raise ValidationFailed(
+            "received_at must lie within the day before X-Timestamp", reason="received_at_out_of_range"
+        )
 
 
 def simulate_inbound(
@@ -68,9 +81,10 @@ def simulate_inbound(
         "received_at": (received_at or datetime.now(UTC)).isoformat(),
     }
     body = json.dumps(payload).encode()
+    sent = str(timestamp if timestamp is not None else int(time.time()))
     headers = {
         "Content-Type": "application/json",
-        "X-Signature": signature if signature is not None else sign(secret, body),
-        "X-Timestamp": str(timestamp if timestamp is not None else int(time.time())),
+        "X-Signature": signature if signature is not None else sign(secret, body, sent),
+        "X-Timestamp": sent,
     }
     return client.post(PATH, data=body, headers=headers)

@@ -362,7 +362,7 @@ def test_confidential_complaints_never_appear(client, citizen, file_complaint, o
     assert client.get(f"{BASE}/tokens/{token}.json").status_code == 404
 
 
-def test_anonymous_complaints_show_no_reporter(client, citizen, file_complaint):
+def test_anonymous_complaints_show_no_reporter(app, client, citizen, file_complaint):
     me = citizen(full_name="MARIA SINAGA")
     number = file_complaint(
         me["headers"], privacy="anonymous", photos=[b64(jpeg())], description="Sampah menumpuk di pasar"
@@ -376,8 +376,9 @@ def test_anonymous_complaints_show_no_reporter(client, citizen, file_complaint):
             assert not any(f"<{word}" in text or f'"{word}' in text for word in REPORTER_WORDS)
     (item,) = client.get(f"{BASE}/requests/{number}.json").json
     # The photo (metadata stripped) is public like the complaint itself, and it is really served.
-    assert item["media_url"].startswith("http://localhost/api/v1/complaints/")
-    assert client.get(item["media_url"].removeprefix("http://localhost")).status_code == 200
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    assert item["media_url"].startswith(f"{base}/api/v1/complaints/")
+    assert client.get(item["media_url"].removeprefix(base)).status_code == 200
 
 
 # ---- the list: filters, paging, defaults --------------------------------------------------------------

@@ -317,7 +317,7 @@ def test_open311_media_url_is_the_first_uploaded_photo(app, client, citizen, fil
         uow.commit()
     photos = client.get(f"/api/v1/complaints/{number}").json["photos"]
     (item,) = client.get(f"/open311/v2/requests/{number}.json").json
-    assert item["media_url"] == f"http://localhost{photos[0]['url']}"
+    assert item["media_url"] == app.config["PUBLIC_BASE_URL"].rstrip("/") + photos[0]["url"]
     served = client.get(photos[0]["url"])
     assert Image.open(io.BytesIO(served.data)).size == sizes[0]
 

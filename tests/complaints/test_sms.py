@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 from services.complaints import numbers
 
@@ -118,6 +119,53 @@ def test_signature_and_timestamp_are_enforced(app, client, send_sms, desk):
     assert send_sms("Sampah", timestamp=int(time.time()) - 200).status_code == 200
 
 
+def test_an_old_body_replayed_with_a_fresh_timestamp_is_refused(app, client, desk):
+    """The signature covers the timestamp: re-sending a captured body under a new X-Timestamp fails."""
+    import json
+
+    from services.complaints import sms_gateway
+
+    secret = app.config["WEBHOOK_SECRET_SMS"]
+    captured_at = int(time.time()) - 3600
+    payload = {
+        "message_id": "captured-1",
+        "from": "+6281370001111",
+        "text": "Sampah menumpuk di Jl. Kartini",
+        "received_at": datetime.fromtimestamp(captured_at, UTC).isoformat(),
+    }
+    body = json.dumps(payload).encode()
+    captured_signature = sms_gateway.sign(secret, body, captured_at)
+    fresh = str(int(time.time()))
+    r = client.post(
+        sms_gateway.PATH,
+        data=body,
+        headers={"Content-Type": "application/json", "X-Signature": captured_signature, "X-Timestamp": fresh},
+    )
+    assert r.status_code == 401 and r.json["reason"] == "invalid_signature"
+    for bad in ("+1700000000", " 1e9", "１７"):
+        r = client.post(
+            sms_gateway.PATH,
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Signature": captured_signature,
+                "X-Timestamp": bad,
+            },
+        )
+        assert r.status_code == 401 and r.json["reason"] in ("invalid_timestamp", "stale_webhook"), bad
+    assert client.get("/api/v1/complaints/queue", headers=desk["headers"]).json == []
+
+
+def test_received_at_is_bounded_by_the_signed_timestamp(send_sms, client, desk):
+    now = datetime.now(UTC)
+    for received_at in (now - timedelta(days=2), now + timedelta(hours=1)):
+        r = send_sms("Sampah menumpuk di Jl. Kartini", received_at=received_at)
+        assert r.status_code == 422 and r.json["reason"] == "received_at_out_of_range", received_at
+    assert client.get("/api/v1/complaints/queue", headers=desk["headers"]).json == []
+    late = send_sms("Sampah menumpuk di Jl. Kartini", received_at=now - timedelta(hours=20))
+    assert late.status_code == 200 and late.json["action"] == "created"
+
+
 def test_signed_but_malformed_bodies_are_422(app, client):
     import json
 
@@ -143,13 +191,14 @@ def test_signed_but_malformed_bodies_are_422(app, client):
         },
     ):
         body = json.dumps(payload).encode()
+        sent = str(int(time.time()))
         r = client.post(
             sms_gateway.PATH,
             data=body,
             headers={
                 "Content-Type": "application/json",
-                "X-Signature": sms_gateway.sign(secret, body),
-                "X-Timestamp": str(int(time.time())),
+                "X-Signature": sms_gateway.sign(secret, body, sent),
+                "X-Timestamp": sent,
             },
         )
         assert r.status_code == 422, payload

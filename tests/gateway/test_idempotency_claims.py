@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
+from gateway import idempotency
 from gateway.db import UnitOfWork, utcnow
 from gateway.idempotency import IdempotencyRecord
 
 
 def _claim(app, *, age: timedelta, body: bytes) -> None:
-    digest = hashlib.sha256(b"POST" + b"/api/v1/auth/password-reset" + body).hexdigest()
+    with app.test_request_context("/api/v1/auth/password-reset", method="POST", data=body):
+        digest = idempotency._fingerprint()  # the request as the store keys it (HMAC, no plain hash)
     with app.app_context(), UnitOfWork() as uow:
         uow.session.add(
             IdempotencyRecord(
