@@ -12,9 +12,11 @@ from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+
+from gateway.documents import fonts
 
 GOVERNMENT = "PEMERINTAH KOTA PEMATANGSIANTAR"
 ISSUE_PLACE = "Pematangsiantar"
@@ -33,7 +35,7 @@ MONTHS_ID = (
     "November",
     "Desember",
 )
-QR_SIZE = 32 * mm
+QR_SIZE = 40 * mm
 QR_MASK = 2
 MARGIN = 18 * mm
 
@@ -68,19 +70,38 @@ def qr_matrix(data: str) -> list[list[bool]]:
     return code.get_matrix()
 
 
-def _qr_image(data: str) -> ImageReader:
-    # One pixel per module, scaled up by the PDF: crisp at any zoom and only a few hundred bytes.
-    from PIL import Image
+def draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
+    """The QR code as vector squares (one filled path), so it stays sharp at any resolution.
 
+    An image of one pixel per module is smoothed by rasterisers and then no scanner reads it;
+    vectors are filled as one path (no seams between modules). Each row's run of dark modules is
+    one rectangle in module units (whole numbers, a transform scales them), written as raw
+    operators: reportlab's float formatting of a few hundred rectangles would double the render time.
+    """
     matrix = qr_matrix(data)
-    size = len(matrix)
-    image = Image.new("L", (size, size), 255)
-    image.putdata([0 if dark else 255 for row in matrix for dark in row])
-    return ImageReader(image)
+    module = size / len(matrix)
+    ops = []
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            ops.append(f"{start} {r} {c - start} 1 re")
+    canvas.saveState()
+    canvas.setFillColor(colors.white)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)  # the quiet zone is white even on a tinted card
+    canvas.setFillColor(colors.black)
+    canvas.transform(module, 0, 0, -module, x, y + size)  # row 0 at the top
+    canvas.addLiteral("\n".join(ops) + "\nf")
+    canvas.restoreState()
 
 
-FIELD_FONT, FIELD_SIZE, FIELD_LEADING = "Helvetica", 9.5, 12.5
-CELL_FONT, CELL_SIZE, CELL_LEADING = "Helvetica", 6.5, 7.8
+FIELD_FONT, FIELD_SIZE, FIELD_LEADING = fonts.REGULAR, 9.5, 12.5
+CELL_FONT, CELL_SIZE, CELL_LEADING = fonts.REGULAR, 6.5, 7.8
 LABEL_WIDTH = 58 * mm
 BOTTOM_BLOCK = 95 * mm  # the place/date block starts here, or higher if the content ends higher
 CLOSING_HEIGHT = 40 * mm  # gap + place/date + signatory, above the QR footer
@@ -89,7 +110,7 @@ CLOSING_HEIGHT = 40 * mm  # gap + place/date + signatory, above the QR footer
 def render_pdf(layout: Layout) -> bytes:
     """Draw the document directly on the canvas (no platypus: a render must stay a few milliseconds)."""
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=fonts.REGULAR)
     canvas.setTitle(f"{layout.title} {layout.number}")
     canvas.setAuthor(f"{GOVERNMENT} - {layout.authority}")
     canvas.setSubject(layout.verify_url)
@@ -121,29 +142,31 @@ class _Page:
             self.c.showPage()
             self.page += 1
             self.y = self.height - MARGIN
-            self.c.setFont("Helvetica", 8)
-            self.c.drawString(self.left, self.y, f"{self.layout.title.upper()}  Nomor: {self.layout.number}")
-            self.y -= 8 * mm
+            self.c.setFont(fonts.REGULAR, 8)
+            self.c.drawString(
+                self.left, self.y - 3 * mm, f"{self.layout.title.upper()}  Nomor: {self.layout.number}"
+            )
+            self.y -= 10 * mm
             return True
         return False
 
     def _footer(self) -> None:
-        self.c.setFont("Helvetica", 8)
+        self.c.setFont(fonts.REGULAR, 8)
         self.c.drawRightString(self.right, MARGIN, f"Versi {self.layout.version} - Halaman {self.page}")
 
     def letterhead(self) -> None:
         c, mid, y = self.c, self.width / 2, self.y
-        c.setFont("Helvetica-Bold", 13)
+        c.setFont(fonts.BOLD, 13)
         c.drawCentredString(mid, y - 4 * mm, GOVERNMENT)
-        c.setFont("Helvetica-Bold", 11.5)
+        c.setFont(fonts.BOLD, 11.5)
         c.drawCentredString(mid, y - 10 * mm, self.layout.authority.upper())
         c.setLineWidth(1.4)
         c.line(self.left, y - 14 * mm, self.right, y - 14 * mm)
         c.setLineWidth(0.5)
         c.line(self.left, y - 15 * mm, self.right, y - 15 * mm)
-        c.setFont("Helvetica-Bold", 15)
+        c.setFont(fonts.BOLD, 15)
         c.drawCentredString(mid, y - 27 * mm, self.layout.title.upper())
-        c.setFont("Helvetica", 10.5)
+        c.setFont(fonts.REGULAR, 10.5)
         c.drawCentredString(mid, y - 33.5 * mm, f"Nomor: {self.layout.number}")
         self.y = y - 43 * mm
 
@@ -153,7 +176,7 @@ class _Page:
         value_width = self.right - value_x
         for label, value in pairs:
             label_lines = simpleSplit(str(label), FIELD_FONT, FIELD_SIZE, LABEL_WIDTH - 2 * mm) or [""]
-            value_lines = simpleSplit(str(value), "Helvetica-Bold", FIELD_SIZE, value_width) or [""]
+            value_lines = simpleSplit(str(value), fonts.BOLD, FIELD_SIZE, value_width) or [""]
             rows = max(len(label_lines), len(value_lines))
             self.need(rows * FIELD_LEADING)
             baseline = self.y - FIELD_SIZE
@@ -161,7 +184,7 @@ class _Page:
             for i, line in enumerate(label_lines):
                 c.drawString(self.left, baseline - i * FIELD_LEADING, line)
             c.drawString(self.left + LABEL_WIDTH, baseline, ":")
-            c.setFont("Helvetica-Bold", FIELD_SIZE)
+            c.setFont(fonts.BOLD, FIELD_SIZE)
             for i, line in enumerate(value_lines):
                 c.drawString(value_x, baseline - i * FIELD_LEADING, line)
             self.y -= rows * FIELD_LEADING + 1.5
@@ -174,7 +197,7 @@ class _Page:
         self.y -= 4 * mm
 
         def draw_row(cells: list[str], bold: bool) -> None:
-            font = "Helvetica-Bold" if bold else CELL_FONT
+            font = fonts.BOLD if bold else CELL_FONT
             wrapped = [
                 _wrap(str(text), font, CELL_SIZE, w - 2 * pad) for text, w in zip(cells, widths, strict=False)
             ]
@@ -205,32 +228,32 @@ class _Page:
         self.need(CLOSING_HEIGHT, floor=MARGIN + QR_SIZE + 4 * mm)
         sign_x = self.right - 75 * mm
         top = min(self.y - 10 * mm, BOTTOM_BLOCK)
-        c.setFont("Helvetica", 10)
+        c.setFont(fonts.REGULAR, 10)
         c.drawString(sign_x, top, f"{ISSUE_PLACE}, {tanggal(layout.issued_at, layout.tz)}")
         c.drawString(sign_x, top - 5 * mm, "Ditandatangani secara elektronik oleh")
-        c.setFont("Helvetica-Bold", 10)
-        lines = simpleSplit(layout.authority.upper(), "Helvetica-Bold", 10, 75 * mm)
+        c.setFont(fonts.BOLD, 10)
+        lines = simpleSplit(layout.authority.upper(), fonts.BOLD, 10, 75 * mm)
         for i, line in enumerate(lines):
             c.drawString(sign_x, top - 11 * mm - i * 12, line)
-        c.setFont("Helvetica", 10)
+        c.setFont(fonts.REGULAR, 10)
         c.drawString(sign_x, top - 11 * mm - len(lines) * 12, GOVERNMENT.title())
 
         qr_x, qr_y = self.left, MARGIN
-        c.drawImage(_qr_image(layout.verify_url), qr_x, qr_y, QR_SIZE, QR_SIZE)
+        draw_qr(c, layout.verify_url, qr_x, qr_y, QR_SIZE)
         c.linkURL(layout.verify_url, (qr_x, qr_y, qr_x + QR_SIZE, qr_y + QR_SIZE), relative=0)
         text_x = qr_x + QR_SIZE + 4 * mm
-        caption = simpleSplit(QR_CAPTION, "Helvetica", 7.5, self.right - text_x - 30 * mm)
-        url = simpleSplit(layout.verify_url, "Courier", 6.5, self.right - text_x - 30 * mm)
+        caption = simpleSplit(QR_CAPTION, fonts.REGULAR, 7.5, self.right - text_x - 30 * mm)
+        url = simpleSplit(layout.verify_url, fonts.REGULAR, 6.5, self.right - text_x - 30 * mm)
         y = qr_y + QR_SIZE / 2 + (len(caption) + len(url)) * 4.5
-        c.setFont("Helvetica", 7.5)
+        c.setFont(fonts.REGULAR, 7.5)
         for line in caption:
             y -= 9
             c.drawString(text_x, y, line)
-        c.setFont("Courier", 6.5)
+        c.setFont(fonts.REGULAR, 6.5)
         for line in url:
             y -= 8.5
             c.drawString(text_x, y, line)
-        c.setFont("Helvetica", 8)
+        c.setFont(fonts.REGULAR, 8)
         suffix = f" - Halaman {self.page}" if self.page > 1 else ""
         c.drawRightString(self.right, MARGIN, f"Versi {layout.version}{suffix}")
 
@@ -256,7 +279,7 @@ def _column_widths(columns: list[str], rows: list[list[str]], total: float) -> l
     for i, header in enumerate(columns):
         texts = [str(r[i]) for r in rows if i < len(r)]
         words = [w for t in texts for w in t.split()] + header.split()
-        minimum.append(max([stringWidth(w, "Helvetica-Bold", CELL_SIZE) for w in words] + [8]) + pad)
+        minimum.append(max([stringWidth(w, fonts.BOLD, CELL_SIZE) for w in words] + [8]) + pad)
         longest = max([stringWidth(t, CELL_FONT, CELL_SIZE) for t in texts] + [0]) + pad
         natural.append(min(max(longest, minimum[-1]), 120.0))
     if sum(natural) <= total:
