@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from gateway.kernel.modules import ServiceModule
-from services.adminduk import application_jobs, application_routes, jobs, routes
+from services.adminduk import routes
+from services.adminduk.applications import jobs as applications_jobs
+from services.adminduk.applications import routes as applications_routes
+from services.adminduk.births import jobs as births_jobs
+from services.adminduk.corrections import jobs as corrections_jobs
+from services.adminduk.deaths import jobs as deaths_jobs
 from services.adminduk.events import EVENTS
 
 MODULE = ServiceModule(
     name="adminduk",
-    blueprints=(routes.blp, application_routes.blp),
+    blueprints=(routes.blp, applications_routes.blp),
     jobs=(
-        jobs.birth_registered,
-        jobs.birth_rejected,
-        jobs.birth_documents_reissued,
-        jobs.correction_decided,
-        jobs.death_registered,
-        application_jobs.notify_step,
+        births_jobs.birth_registered,
+        births_jobs.birth_rejected,
+        births_jobs.birth_documents_reissued,
+        corrections_jobs.correction_decided,
+        deaths_jobs.death_registered,
+        applications_jobs.notify_step,
     ),
     events=EVENTS,
 )

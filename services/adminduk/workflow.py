@@ -6,7 +6,9 @@ from __future__ import annotations
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
 from gateway.kernel.workflow import Change, Transition, Workflow, actor_of
-from services.adminduk.models import Birth, Correction, Death
+from services.adminduk.births.models import Birth
+from services.adminduk.corrections.models import Correction
+from services.adminduk.deaths.models import Death
 from services.adminduk.models import Transition as TransitionRow
 
 FAMILY = {"citizen", "counter"}  # a family member, in the app or at the counter on their behalf

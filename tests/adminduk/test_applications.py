@@ -16,7 +16,7 @@ from gateway.audit import AccessLog
 from gateway.documents.models import Document
 from gateway.identity.models import Resident
 from gateway.workdays import CityCalendarDay
-from services.adminduk.application_models import Application, ApplicationAttachment
+from services.adminduk.applications.models import Application, ApplicationAttachment
 from tests.adminduk.conftest import birth_body, new_kk
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -811,7 +811,7 @@ def test_each_step_notifies_once_even_if_the_job_runs_twice(
     run_jobs()
     assert len(sms_to(phone)) == before + 4
     # Run every step's job again: nothing more goes out.
-    from services.adminduk import application_jobs
+    from services.adminduk.applications import jobs as application_jobs
 
     with app.app_context():
         for event in done["events"]:

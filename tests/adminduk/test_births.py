@@ -10,7 +10,8 @@ from sqlalchemy import select
 from gateway.db import UnitOfWork
 from gateway.documents.models import Document
 from gateway.identity.models import Resident
-from services.adminduk.models import Birth, Transition
+from services.adminduk.births.models import Birth
+from services.adminduk.models import Transition
 from tests.adminduk.conftest import birth_body, now_wib
 
 
@@ -61,7 +62,7 @@ def test_clean_report_is_registered_with_nik_akta_and_three_documents(
         assert [n["kind"] for n in inbox] == ["adminduk.birth_registered"]
 
     # a second run of the job sends nothing more
-    from services.adminduk import jobs
+    from services.adminduk.births import jobs
 
     with client.application.app_context():
         jobs.birth_registered(body["id"])

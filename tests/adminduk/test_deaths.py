@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from gateway.documents.models import Document
 from gateway.identity.models import CitizenAccount, Resident
-from services.adminduk.models import Death
+from services.adminduk.deaths.models import Death
 from tests.adminduk.conftest import birth_body, now_wib
 from tests.conftest import PASSWORD as PASSWORD_FOR_TESTS
 

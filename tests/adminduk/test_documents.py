@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from gateway.documents.models import Document
 from gateway.identity.models import Resident
-from services.adminduk.models import Correction
+from services.adminduk.corrections.models import Correction
 from tests.adminduk.conftest import birth_body, now_wib
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from services.adminduk.models import Birth
+from services.adminduk.births.models import Birth
 from tests.adminduk.conftest import now_wib
 
 NIK = "https://fhir.kemkes.go.id/id/nik"

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from gateway.identity.models import Resident
-from services.adminduk.models import Birth
+from services.adminduk.births.models import Birth
 from tests.adminduk.conftest import birth_body, now_wib
 
 

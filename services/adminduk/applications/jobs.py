@@ -8,16 +8,14 @@ from gateway import notify
 from gateway.db import UnitOfWork
 from gateway.identity.models import CitizenAccount
 from gateway.kernel.clock import local_tz
-from services.adminduk import (
-    applications,  # (imports this module back, for job references)
-    wording,
-)
-from services.adminduk.application_models import Application, ApplicationEvent
+from services.adminduk import wording
+from services.adminduk.applications import service  # (imports this module back, for job references)
+from services.adminduk.applications.models import Application, ApplicationEvent
 
 
 def _message(application: Application, event: ApplicationEvent) -> tuple[str, str]:
     """(title, body) in Indonesian; never a NIK or a phone number."""
-    what = f"Permohonan {applications.label(application)} {application.tracking_number}"
+    what = f"Permohonan {service.label(application)} {application.tracking_number}"
     due = application.due_at.astimezone(local_tz()).date()
     note = f": {event.note}" if event.note else ""
     if event.kind == "submitted":

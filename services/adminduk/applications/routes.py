@@ -11,8 +11,8 @@ from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint, ErrorSchema
 from gateway.kernel.etags import check_if_match, if_match_sent
-from services.adminduk import application_schemas as s
-from services.adminduk import applications as service
+from services.adminduk.applications import schemas as s
+from services.adminduk.applications import service
 
 blp = Blueprint(
     "adminduk_applications",

@@ -16,7 +16,8 @@ from gateway.documents.models import Document
 from gateway.errors import NotFound
 from gateway.identity import wilayah
 from gateway.identity.models import Resident
-from services.adminduk import numbers, wording
+from services.adminduk import wording
+from services.adminduk.registry import numbers
 
 KK_KIND = "kk"
 KK_TITLE = "KARTU KELUARGA"

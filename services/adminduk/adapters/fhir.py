@@ -7,6 +7,7 @@ Every problem found is reported at once, as a FHIR OperationOutcome.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from gateway.identity import nik as nik_rules
-from services.adminduk.schemas import LENGTH_CM, MAX_MULTIPLE_BIRTH, WEIGHT_GRAMS
+from services.adminduk.births.schemas import LENGTH_CM, MAX_MULTIPLE_BIRTH, WEIGHT_GRAMS
 
 CONTENT_TYPE = "application/fhir+json"
 NIK_SYSTEM = "https://fhir.kemkes.go.id/id/nik"
@@ -119,11 +120,33 @@ def _check_nik(value: str, expression: str, issues: list[dict[str, Any]]) -> Non
         issues.append(issue("value", str(exc), expression))
 
 
-def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """Map a birth Bundle to the fields of a birth report; returns (report or None, issues)."""
-    issues: list[dict[str, Any]] = []
+@dataclass
+class _Mapped:
+    """What the mappers build: the report, where each field was read (FHIRPath), the problems found."""
+
+    report: dict[str, Any] = field(
+        default_factory=lambda: {
+            "child_name": None,
+            "birth_place": "PEMATANGSIANTAR",
+            "length_cm": None,
+            "attendant": None,
+            "father_nik": None,
+            "facility_code": None,
+            "multiple_birth_order": 1,
+        }
+    )
+    paths: dict[str, str] = field(default_factory=dict)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+
+    def problem(self, code: str, diagnostics: str, expression: str | None = None) -> None:
+        self.issues.append(issue(code, diagnostics, expression))
+
+
+def check_structure(payload: dict[str, Any]) -> tuple[Bundle | None, list[dict[str, Any]]]:
+    """A Bundle of known resource types that the FHIR R4B models accept; else (None, the issues)."""
     if payload.get("resourceType") != "Bundle":
         return None, [issue("structure", "Expected a FHIR Bundle", "Bundle.resourceType")]
+    issues: list[dict[str, Any]] = []
     for i, entry in enumerate(payload.get("entry") or []):
         kind = (entry or {}).get("resource", {}).get("resourceType") if isinstance(entry, dict) else None
         try:
@@ -133,108 +156,114 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
     if issues:
         return None, issues
     try:
-        bundle = Bundle.model_validate(payload)
+        return Bundle.model_validate(payload), []
     except ValidationError as exc:
-        for err in exc.errors():
-            issues.append(
-                issue("invalid" if err["type"] != "missing" else "required", err["msg"], _loc(err["loc"]))
-            )
-        return None, issues
+        return None, [
+            issue("invalid" if err["type"] != "missing" else "required", err["msg"], _loc(err["loc"]))
+            for err in exc.errors()
+        ]
 
+
+def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Map a birth Bundle to the fields of a birth report; returns (report or None, issues).
+
+    The structure is checked first; then one mapper per resource type reads its entries, in this
+    order (the order of the issues a hospital sees).
+    """
+    bundle, issues = check_structure(payload)
+    if bundle is None:
+        return None, issues
     resources = [(i, e.resource) for i, e in enumerate(bundle.entry or []) if e.resource is not None]
-    patients = [(i, r) for i, r in resources if r.get_resource_type() == "Patient"]
+
+    def of_type(kind: str) -> list[tuple[int, Any]]:
+        return [(i, r) for i, r in resources if r.get_resource_type() == kind]
+
+    patients = of_type("Patient")
     newborns = [(i, r) for i, r in patients if _nik_of(r.identifier, NIK_IBU_SYSTEM)]
     mothers = [(i, r) for i, r in patients if _nik_of(r.identifier, NIK_SYSTEM) and (i, r) not in newborns]
-    related = [(i, r) for i, r in resources if r.get_resource_type() == "RelatedPerson"]
-    encounters = [(i, r) for i, r in resources if r.get_resource_type() == "Encounter"]
-    observations = [(i, r) for i, r in resources if r.get_resource_type() == "Observation"]
+    out = _Mapped()
+    out.report["fhir_paths"] = out.paths
+    map_newborn(newborns, out)
+    map_mother(mothers[:1], out)
+    map_related_persons(of_type("RelatedPerson"), out)
+    map_encounter(of_type("Encounter"), bundle, out)
+    map_observations(of_type("Observation"), out)
+    return (None if out.issues else out.report), out.issues
 
-    paths: dict[str, str] = {}  # report field → the FHIRPath it was read from
-    report: dict[str, Any] = {
-        "fhir_paths": paths,
-        "child_name": None,
-        "birth_place": "PEMATANGSIANTAR",
-        "length_cm": None,
-        "attendant": None,
-        "father_nik": None,
-        "facility_code": None,
-        "multiple_birth_order": 1,
-    }
+
+def _birth_time(baby: Any, where: str, out: _Mapped) -> datetime | None:
+    """The patient-birthTime extension on birthDate, if it carries a time zone."""
+    born_at = None
+    for ext in (baby.birthDate__ext.extension or []) if baby.birthDate__ext else []:
+        if ext.url == BIRTH_TIME_URL and isinstance(ext.valueDateTime, datetime):
+            born_at = ext.valueDateTime
+    if born_at is not None and born_at.tzinfo is None:
+        out.problem("value", "birthTime needs a time zone offset", f"{where}.birthDate.extension")
+        return None
+    return born_at
+
+
+def map_newborn(newborns: list[tuple[int, Any]], out: _Mapped) -> None:
+    """Patient (the newborn, identified by the mother's NIK): name, sex, birth date/time, order."""
+    report, paths = out.report, out.paths
     if len(newborns) != 1:
-        issues.append(
-            issue(
-                "required",
-                f"Exactly one newborn Patient with an identifier of system {NIK_IBU_SYSTEM} is required "
-                f"(found {len(newborns)})",
-                "Bundle.entry",
-            )
+        out.problem(
+            "required",
+            f"Exactly one newborn Patient with an identifier of system {NIK_IBU_SYSTEM} is required "
+            f"(found {len(newborns)})",
+            "Bundle.entry",
         )
+        return
+    i, baby = newborns[0]
+    where = f"Bundle.entry[{i}].resource"
+    report["child_name"] = _name(baby)
+    if baby.gender not in GENDER:
+        out.problem("value", "gender must be 'male' or 'female' for a birth registration", f"{where}.gender")
     else:
-        i, baby = newborns[0]
-        where = f"Bundle.entry[{i}].resource"
-        report["child_name"] = _name(baby)
-        if baby.gender not in GENDER:
-            issues.append(
-                issue(
-                    "value", "gender must be 'male' or 'female' for a birth registration", f"{where}.gender"
-                )
+        report["sex"] = GENDER[baby.gender]
+    if baby.birthDate is None:
+        out.problem("required", "birthDate is required", f"{where}.birthDate")
+    elif not isinstance(baby.birthDate, date):  # FHIR allows "2026" or "2026-11"; a birth needs the day
+        out.problem("value", "birthDate must be a full date (YYYY-MM-DD)", f"{where}.birthDate")
+    else:
+        report["born_at"] = _birth_time(baby, where, out)
+        report["birth_date"] = baby.birthDate
+        paths["born_at"] = paths["birth_date"] = f"{where}.birthDate"
+    order = baby.multipleBirthInteger
+    if order is None and baby.multipleBirthBoolean:
+        out.problem(
+            "required",
+            "multipleBirthInteger is required for a multiple birth",
+            f"{where}.multipleBirthInteger",
+        )
+    elif order is not None:
+        if not 1 <= order <= MAX_MULTIPLE_BIRTH:
+            out.problem(
+                "value",
+                f"multipleBirthInteger must be 1-{MAX_MULTIPLE_BIRTH}",
+                f"{where}.multipleBirthInteger",
             )
-        else:
-            report["sex"] = GENDER[baby.gender]
-        if baby.birthDate is None:
-            issues.append(issue("required", "birthDate is required", f"{where}.birthDate"))
-        elif not isinstance(baby.birthDate, date):  # FHIR allows "2026" or "2026-11"; a birth needs the day
-            issues.append(issue("value", "birthDate must be a full date (YYYY-MM-DD)", f"{where}.birthDate"))
-        else:
-            born_at = None
-            for ext in (baby.birthDate__ext.extension or []) if baby.birthDate__ext else []:
-                if ext.url == BIRTH_TIME_URL and isinstance(ext.valueDateTime, datetime):
-                    born_at = ext.valueDateTime
-            if born_at is not None and born_at.tzinfo is None:
-                issues.append(
-                    issue("value", "birthTime needs a time zone offset", f"{where}.birthDate.extension")
-                )
-                born_at = None
-            report["born_at"] = born_at
-            report["birth_date"] = baby.birthDate
-            paths["born_at"] = paths["birth_date"] = f"{where}.birthDate"
-        order = baby.multipleBirthInteger
-        if order is None and baby.multipleBirthBoolean:
-            issues.append(
-                issue(
-                    "required",
-                    "multipleBirthInteger is required for a multiple birth",
-                    f"{where}.multipleBirthInteger",
-                )
-            )
-        elif order is not None:
-            if not 1 <= order <= MAX_MULTIPLE_BIRTH:
-                issues.append(
-                    issue(
-                        "value",
-                        f"multipleBirthInteger must be 1-{MAX_MULTIPLE_BIRTH}",
-                        f"{where}.multipleBirthInteger",
-                    )
-                )
-            report["multiple_birth_order"] = order
-        nik_ibu, k = _nik_at(baby.identifier, NIK_IBU_SYSTEM)
-        assert nik_ibu is not None
-        paths["mother_nik"] = f"{where}.identifier[{k}].value"
-        _check_nik(nik_ibu, paths["mother_nik"], issues)
-        report["mother_nik"] = nik_ibu
+        report["multiple_birth_order"] = order
+    nik_ibu, k = _nik_at(baby.identifier, NIK_IBU_SYSTEM)
+    assert nik_ibu is not None
+    paths["mother_nik"] = f"{where}.identifier[{k}].value"
+    _check_nik(nik_ibu, paths["mother_nik"], out.issues)
+    report["mother_nik"] = nik_ibu
 
-    for i, mother in mothers[:1]:
+
+def map_mother(mothers: list[tuple[int, Any]], out: _Mapped) -> None:
+    """Patient (the mother, by her NIK): her NIK, name and birth date, where she is stated herself."""
+    report, paths = out.report, out.paths
+    for i, mother in mothers:
         where = f"Bundle.entry[{i}].resource"
         mother_nik, k = _nik_at(mother.identifier, NIK_SYSTEM)
         assert mother_nik is not None
-        _check_nik(mother_nik, f"{where}.identifier[{k}].value", issues)
+        _check_nik(mother_nik, f"{where}.identifier[{k}].value", out.issues)
         if report.get("mother_nik") and mother_nik != report["mother_nik"]:
-            issues.append(
-                issue(
-                    "business-rule",
-                    "The mother's NIK differs from the newborn's nik-ibu identifier",
-                    f"{where}.identifier[{k}].value",
-                )
+            out.problem(
+                "business-rule",
+                "The mother's NIK differs from the newborn's nik-ibu identifier",
+                f"{where}.identifier[{k}].value",
             )
         else:  # the mother's own Patient is where her NIK, name and birth date are stated
             paths["mother_nik"] = f"{where}.identifier[{k}].value"
@@ -245,23 +274,30 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
         if mother.birthDate is not None:  # a full date, or "1995" / "1995-03" (compared as far as given)
             report["mother_birth_date"] = mother.birthDate
             paths["mother_birth_date"] = f"{where}.birthDate"
+
+
+def map_related_persons(related: list[tuple[int, Any]], out: _Mapped) -> None:
+    """RelatedPerson: the father's NIK (FTH); a mother (MTH) must be the same NIK as the mother's."""
+    report, paths = out.report, out.paths
     for i, person in related:
         roles = _codes(person.relationship)
         nik, k = _nik_at(person.identifier, NIK_SYSTEM)
         where = f"Bundle.entry[{i}].resource"
         if ROLE_FATHER in roles and nik:
             paths["father_nik"] = f"{where}.identifier[{k}].value"
-            _check_nik(nik, paths["father_nik"], issues)
+            _check_nik(nik, paths["father_nik"], out.issues)
             report["father_nik"] = nik
         elif ROLE_MOTHER in roles and nik and report.get("mother_nik") and nik != report["mother_nik"]:
-            issues.append(
-                issue(
-                    "business-rule",
-                    "The MTH RelatedPerson's NIK differs from the mother's",
-                    f"{where}.identifier[{k}].value",
-                )
+            out.problem(
+                "business-rule",
+                "The MTH RelatedPerson's NIK differs from the mother's",
+                f"{where}.identifier[{k}].value",
             )
 
+
+def map_encounter(encounters: list[tuple[int, Any]], bundle: Bundle, out: _Mapped) -> None:
+    """Encounter: the hospital's reference (else the Bundle's identifier), facility and attendant."""
+    report, paths = out.report, out.paths
     if encounters:
         i, encounter = encounters[0]
         k, ident = next(
@@ -281,22 +317,21 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
         report["hospital_reference"] = bundle.identifier.value
         paths["hospital_reference"] = "Bundle.identifier.value"
     if not report.get("hospital_reference"):
-        issues.append(
-            issue(
-                "required",
-                "An Encounter with an identifier (the hospital's reference) is required",
-                "Bundle.entry",
-            )
+        out.problem(
+            "required",
+            "An Encounter with an identifier (the hospital's reference) is required",
+            "Bundle.entry",
         )
     elif len(report["hospital_reference"]) > 64:
-        issues.append(
-            issue(
-                "value",
-                "The hospital's reference is longer than 64 characters",
-                paths.get("hospital_reference", "Encounter.identifier"),
-            )
+        out.problem(
+            "value",
+            "The hospital's reference is longer than 64 characters",
+            paths.get("hospital_reference", "Encounter.identifier"),
         )
 
+
+def map_observations(observations: list[tuple[int, Any]], out: _Mapped) -> None:
+    """Observation: birth weight (LOINC 8339-4, required) and body length, in their units and ranges."""
     weight = None
     for i, obs in observations:
         codes = _loinc(obs)
@@ -304,30 +339,23 @@ def parse_bundle(payload: dict[str, Any]) -> tuple[dict[str, Any] | None, list[d
         quantity = obs.valueQuantity
         if LOINC_BIRTH_WEIGHT in codes:
             if quantity is None or quantity.value is None:
-                issues.append(issue("required", "Birth weight needs a valueQuantity", where))
+                out.problem("required", "Birth weight needs a valueQuantity", where)
                 continue
             unit = (quantity.code or quantity.unit or "g").lower()
             grams = float(quantity.value) * (1000 if unit == "kg" else 1)
             if unit not in ("g", "kg") or not WEIGHT_GRAMS[0] <= grams <= WEIGHT_GRAMS[1]:
-                issues.append(
-                    issue("value", f"Birth weight must be {WEIGHT_GRAMS[0]}-{WEIGHT_GRAMS[1]} g", where)
-                )
+                out.problem("value", f"Birth weight must be {WEIGHT_GRAMS[0]}-{WEIGHT_GRAMS[1]} g", where)
             weight = round(grams)
         elif codes & set(LOINC_LENGTH) and quantity is not None and quantity.value is not None:
             unit = (quantity.code or quantity.unit or "cm").lower()
             cm = float(quantity.value) * (100 if unit == "m" else 1)
             if unit not in ("cm", "m") or not LENGTH_CM[0] <= cm <= LENGTH_CM[1]:
-                issues.append(
-                    issue("value", f"Birth length must be {LENGTH_CM[0]:g}-{LENGTH_CM[1]:g} cm", where)
-                )
-            report["length_cm"] = cm
+                out.problem("value", f"Birth length must be {LENGTH_CM[0]:g}-{LENGTH_CM[1]:g} cm", where)
+            out.report["length_cm"] = cm
     if weight is None:
-        issues.append(
-            issue(
-                "required",
-                f"An Observation of birth weight (LOINC {LOINC_BIRTH_WEIGHT}) is required",
-                "Bundle.entry",
-            )
+        out.problem(
+            "required",
+            f"An Observation of birth weight (LOINC {LOINC_BIRTH_WEIGHT}) is required",
+            "Bundle.entry",
         )
-    report["weight_grams"] = weight
-    return (None if issues else report), issues
+    out.report["weight_grams"] = weight

@@ -10,7 +10,8 @@ from gateway.documents.models import Document
 from gateway.identity import wilayah
 from gateway.identity.models import Resident
 from services.adminduk import wording
-from services.adminduk.models import Birth, Death
+from services.adminduk.births.models import Birth
+from services.adminduk.deaths.models import Death
 
 AKTA_LAHIR = "akta_kelahiran"
 KIA = "kia"

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 
 from gateway.extensions import LocalDateTime, Schema
 from gateway.identity.schemas import NikField
-from services.adminduk.application_models import KINDS, KK_CHANGES, REPRINTS, STATES
+from services.adminduk.applications.models import KINDS, KK_CHANGES, REPRINTS, STATES
 
 ATTACHMENT_KINDS = ("marriage_certificate", "police_loss_report", "ijazah", "supporting_document")
 # Education levels as SIAK records them (the KK's "Pendidikan" column).

@@ -1,0 +1,1 @@
+"""Outside systems adminduk speaks with: HL7 FHIR (hospital birth reports)."""

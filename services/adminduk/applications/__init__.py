@@ -1,0 +1,1 @@
+"""Applications online: KK changes, reprints, moving out (reviewed against a working-day SLA)."""

@@ -1,0 +1,1 @@
+"""Corrections of the name or birth date on an akta kelahiran."""

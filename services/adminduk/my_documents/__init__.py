@@ -1,0 +1,1 @@
+"""My documents: a citizen's civil documents and their children's."""

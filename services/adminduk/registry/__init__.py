@@ -1,0 +1,1 @@
+"""The civil registry adminduk keeps: NIK and akta numbers, certificates (akta, KIA), the family card (KK)."""

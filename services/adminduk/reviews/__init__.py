@@ -1,0 +1,1 @@
+"""The officers' review queue of birth and death reports."""
