@@ -20,7 +20,7 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="City
 
 
 class StaffQueryArgsSchema(Schema):
-    role = ma.fields.String(validate=ma.validate.OneOf(["admin", "officer", "counter", "attendant"]))
+    role = ma.fields.String(validate=ma.validate.OneOf(["admin", "officer", "counter", "attendant", "finance"]))
 
 
 class FailedJobSchema(Schema):

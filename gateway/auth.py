@@ -20,8 +20,8 @@ from flask import current_app, g, has_request_context
 from gateway.errors import Forbidden, Unauthorized
 
 ALGORITHM = "EdDSA"
-ROLES = ("citizen", "admin", "officer", "counter", "attendant", "client")
-STAFF_ROLES = ("admin", "officer", "counter", "attendant")
+ROLES = ("citizen", "admin", "officer", "counter", "attendant", "finance", "client")
+STAFF_ROLES = ("admin", "officer", "counter", "attendant", "finance")
 
 
 @dataclass(frozen=True)

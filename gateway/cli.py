@@ -63,7 +63,7 @@ def db_current() -> None:
 @click.command("create-staff")
 @click.option("--username", required=True)
 @click.option("--full-name", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "officer", "counter", "attendant"]))
+@click.option("--role", required=True, type=click.Choice(["admin", "officer", "counter", "attendant", "finance"]))
 @click.option("--opd", "opd_code", default=None, help="OPD code, required for officers")
 @click.option("--position", default=None, help="e.g. head (kepala) — receives escalations")
 @click.option("--zone", "zones", multiple=True, help="parking zone (attendants)")

@@ -282,7 +282,21 @@ COMPLAINTS = _section(
 PAYMENTS = _section(
     "payments",
     [
-        # ("payment_not_found", 404, "No such payment, or not one the caller may see"),
+        ("invoice_not_found", 404, "No such invoice, or not one the caller may see"),
+        (
+            "invoice_not_open",
+            409,
+            "The invoice is no longer open (paid, expired or cancelled): `state` says which",
+        ),
+        (
+            "invoice_already_open",
+            409,
+            "An open invoice for the same purpose has another amount: cancel it first",
+        ),
+        ("invoice_not_refundable", 409, "Only a paid invoice with money left to refund can be refunded"),
+        ("refund_exceeds_paid", 422, "The refund is larger than what is left of the paid amount"),
+        ("invalid_invoice", 422, "create_invoice got a value it cannot invoice; `errors.invoice` names each"),
+        ("amount_mismatch", 422, "The payment's amount is not the invoice's amount"),
     ],
 )
 

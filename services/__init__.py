@@ -9,6 +9,7 @@ from __future__ import annotations
 from gateway.kernel.modules import ServiceModule
 from services.adminduk import MODULE as ADMINDUK
 from services.complaints import MODULE as COMPLAINTS
+from services.payments import MODULE as PAYMENTS
 from services.permits import MODULE as PERMITS
 
-MODULES: tuple[ServiceModule, ...] = (ADMINDUK, COMPLAINTS, PERMITS)
+MODULES: tuple[ServiceModule, ...] = (ADMINDUK, COMPLAINTS, PERMITS, PAYMENTS)

@@ -168,7 +168,9 @@ class NotificationSchema(Schema):
 class StaffCreateSchema(Schema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9._-]{3,60}$"))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    role = fields.String(required=True, validate=validate.OneOf(["admin", "officer", "counter", "attendant"]))
+    role = fields.String(
+        required=True, validate=validate.OneOf(["admin", "officer", "counter", "attendant", "finance"])
+    )
     opd_code = fields.String(load_default=None, allow_none=True)
     position = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     zones = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
@@ -182,7 +184,7 @@ class StaffCreateSchema(Schema):
 
 class StaffUpdateSchema(Schema):
     active = fields.Boolean()
-    role = fields.String(validate=validate.OneOf(["admin", "officer", "counter", "attendant"]))
+    role = fields.String(validate=validate.OneOf(["admin", "officer", "counter", "attendant", "finance"]))
     opd_code = fields.String(allow_none=True)
     position = fields.String(allow_none=True, validate=validate.Length(max=40))
     zones = fields.List(fields.String(validate=validate.Length(max=40)))

@@ -1,0 +1,18 @@
+"""Payment jobs: ids in (or none), their own unit of work, idempotent."""
+
+from __future__ import annotations
+
+from gateway.db import UnitOfWork
+from services.payments import service
+
+
+def expire_invoices(**_: object) -> int:
+    """Expire the open invoices past their expires_at (each once, even when two sweeps overlap)."""
+    total = 0
+    while True:
+        with UnitOfWork() as uow:
+            expired = service.expire_due(uow, limit=500)
+            uow.commit()
+        total += expired
+        if expired < 500:
+            return total

@@ -1,0 +1,84 @@
+"""Payment tables: invoices (one amount owed for one purpose), the payments that settle them and the
+refunds recorded against them. Money is integer rupiah; nothing here is ever deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.db import Base, id_column, utcnow
+
+OPEN, PAID, EXPIRED, CANCELLED = "open", "paid", "expired", "cancelled"
+PARTIALLY_REFUNDED, REFUNDED = "partially_refunded", "refunded"
+STATES = (OPEN, PAID, EXPIRED, CANCELLED, PARTIALLY_REFUNDED, REFUNDED)
+
+
+class Invoice(Base):
+    """An amount the city asks for one purpose (a permit's retribusi, a parking session …)."""
+
+    __tablename__ = "payments_invoice"
+    __table_args__ = (
+        Index("ix_payments_invoice_purpose", "purpose", "purpose_ref"),
+        Index("ix_payments_invoice_payer", "payer_resident_id", "created_at"),
+        Index("ix_payments_invoice_opd", "opd_code", "state", "created_at"),
+        Index("ix_payments_invoice_due", "state", "expires_at"),
+    )
+
+    id: Mapped[str] = id_column()
+    billing_code: Mapped[str] = mapped_column(String(20), unique=True)  # shown to people, 62.05 in the QR
+    purpose: Mapped[str] = mapped_column(String(40))
+    purpose_ref: Mapped[str] = mapped_column(String(64))
+    opd_code: Mapped[str] = mapped_column(String(40))  # the OPD the purpose belongs to (who may read it)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    amount_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[str] = mapped_column(String(20), default=OPEN)
+    payer_resident_id: Mapped[str | None] = mapped_column(String(36))
+    payer_name: Mapped[str | None] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(200))
+    channel_hint: Mapped[str | None] = mapped_column(String(10))
+    terminal: Mapped[str | None] = mapped_column(String(25))
+    qris_payload: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    qr_shown_at: Mapped[datetime | None]  # first time someone fetched the QR: the status poll waits from here
+    paid_at: Mapped[datetime | None]
+    expired_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Payment(Base):
+    """Money received for an invoice on one channel, once per (channel, reference).
+
+    `settles` is true for the one payment that made the invoice paid; a second, different payment for an
+    invoice already paid is kept with settles=false: the money arrived and finance must refund it.
+    """
+
+    __tablename__ = "payments_payment"
+    __table_args__ = (UniqueConstraint("channel", "reference", name="uq_payments_payment_reference"),)
+
+    id: Mapped[str] = id_column()
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("payments_invoice.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # qris | va | counter
+    reference: Mapped[str] = mapped_column(String(64))  # the acquirer's / bank's / slip reference
+    amount: Mapped[int] = mapped_column(BigInteger)
+    settles: Mapped[bool] = mapped_column(Boolean)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # arrived after expiry or cancellation
+    paid_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Refund(Base):
+    """Money given back for a paid invoice (all or part of it); the sum never exceeds the amount."""
+
+    __tablename__ = "payments_refund"
+
+    id: Mapped[str] = id_column()
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("payments_invoice.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(300))
+    requested_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
