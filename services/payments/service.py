@@ -205,14 +205,17 @@ def _audit(uow: UnitOfWork, principal: Principal, invoices: list[m.Invoice]) -> 
             )
 
 
+def _visible_one(uow: UnitOfWork, principal: Principal, invoice_id: str) -> m.Invoice:
+    invoice = session_of(uow).scalar(select(m.Invoice).where(m.Invoice.id == invoice_id, _visible(principal)))
+    if invoice is None:
+        raise InvoiceNotFound("No such invoice")
+    return invoice
+
+
 def read(uow: UnitOfWork, *, principal: Principal, invoice_id: str) -> m.Invoice:
     """One invoice the caller may see (404 for any other); a staff read of a payer's invoice is audited."""
     with uow:
-        invoice = session_of(uow).scalar(
-            select(m.Invoice).where(m.Invoice.id == invoice_id, _visible(principal))
-        )
-        if invoice is None:
-            raise InvoiceNotFound("No such invoice")
+        invoice = _visible_one(uow, principal, invoice_id)
         if not principal.is_citizen:
             _audit(uow, principal, [invoice])
             uow.commit()
@@ -253,11 +256,7 @@ def list_invoices(
 def show_qr(uow: UnitOfWork, *, principal: Principal, invoice_id: str) -> m.Invoice:
     """The invoice whose QR the caller may see, marked as shown (once)."""
     with uow:
-        invoice = session_of(uow).scalar(
-            select(m.Invoice).where(m.Invoice.id == invoice_id, _visible(principal))
-        )
-        if invoice is None:
-            raise InvoiceNotFound("No such invoice")
+        invoice = _visible_one(uow, principal, invoice_id)
         if invoice.qr_shown_at is None:
             mark_qr_shown(uow, invoice.id)
         if not principal.is_citizen:
