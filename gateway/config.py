@@ -94,6 +94,14 @@ class Config:
             "DOCUMENT_SIGNING_CERT_FILE", str(ROOT / "instance" / "document_signing_cert.pem")
         )
     )
+    # Parking (services/parking): how long plates and photos stay readable, how far a handheld's clock may
+    # be off, how old an offline session may be when it is uploaded, how long an ended visit still counts.
+    PARKING_RETENTION_DAYS: int = field(default_factory=lambda: int(_env("PARKING_RETENTION_DAYS", "90")))
+    PARKING_MAX_CLOCK_SKEW_SECONDS: int = field(
+        default_factory=lambda: int(_env("PARKING_MAX_CLOCK_SKEW_SECONDS", "300"))
+    )
+    PARKING_MAX_OFFLINE_HOURS: int = field(default_factory=lambda: int(_env("PARKING_MAX_OFFLINE_HOURS", "72")))
+    PARKING_GRACE_MINUTES: int = field(default_factory=lambda: int(_env("PARKING_GRACE_MINUTES", "15")))
     PUBLIC_BASE_URL: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"))
     # The OpenAPI document with its Swagger UI / ReDoc pages, and Prometheus' /metrics: on by default
     # in development, off in production unless turned on (API_DOCS_ENABLED=1, METRICS_ENABLED=1).

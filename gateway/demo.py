@@ -78,6 +78,7 @@ STAFF = (
     ("counter.mpp", "Petugas Loket Mall Pelayanan Publik", "counter", None, None),
     ("jukir.01", "Juru Parkir Jl. Sutomo", "attendant", None, None),
     ("keuangan", "Petugas Keuangan Daerah", "finance", None, None),
+    ("dishub.officer", "Petugas Dishub (parkir dan penegakan)", "officer", "DISHUB", None),
 )
 
 
@@ -166,7 +167,7 @@ def seed_demo(population: int = 2000) -> list[str]:
             for r in POPULATION_EXAMPLES
         ),
         "  staff:             admin, dukcapil.officer, putr.officer, putr.head, desk.officer, sekda,",
-        "                     dpmptsp.officer, counter.mpp, jukir.01, keuangan",
+        "                     dpmptsp.officer, counter.mpp, jukir.01, keuangan, dishub.officer",
         f"  hospital client:   client_id={HOSPITAL_CLIENT_ID} client_secret={HOSPITAL_CLIENT_SECRET} "
         "(scopes births:write deaths:write, facility 1272011)",
         f"  open311 client:    client_id={COUNTER_CLIENT_ID} client_secret={COUNTER_CLIENT_SECRET}",

@@ -9,7 +9,8 @@ from __future__ import annotations
 from gateway.kernel.modules import ServiceModule
 from services.adminduk import MODULE as ADMINDUK
 from services.complaints import MODULE as COMPLAINTS
+from services.parking import MODULE as PARKING
 from services.payments import MODULE as PAYMENTS
 from services.permits import MODULE as PERMITS
 
-MODULES: tuple[ServiceModule, ...] = (ADMINDUK, COMPLAINTS, PERMITS, PAYMENTS)
+MODULES: tuple[ServiceModule, ...] = (ADMINDUK, COMPLAINTS, PERMITS, PAYMENTS, PARKING)

@@ -259,3 +259,17 @@ class ComplaintSweepMark(Base):
     complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints_complaint.id", ondelete="CASCADE"))
     step: Mapped[str] = mapped_column(String(60))  # e.g. "verify:reminder", "answer:head", "close:auto"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ComplaintReferral(Base):
+    """A complaint filed from another service's event (e.g. parking's "jukir minta tunai"): each source
+    record once, however often the event's job runs."""
+
+    __tablename__ = "complaints_referral"
+    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_complaints_referral_source"),)
+
+    id: Mapped[str] = id_column()
+    source: Mapped[str] = mapped_column(String(40))  # the publishing event, e.g. parking.cash_demand_reported
+    source_id: Mapped[str] = mapped_column(String(36))
+    complaint_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

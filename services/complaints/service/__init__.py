@@ -68,6 +68,7 @@ from services.complaints.service.reading import (
     staff_view_for_update,
     view,
 )
+from services.complaints.service.referrals import file_referral
 from services.complaints.service.sms import FIRST_NUMBER_DAY, STATUS_RE, handle_inbound
 from services.complaints.service.stats import stats
 from services.complaints.service.workflow import ACTIONS, COMPLAINTS, REPORTER, STAFF, SYSTEM, act
@@ -101,6 +102,7 @@ __all__ = [
     "category_by_code",
     "confirm",
     "create_complaint",
+    "file_referral",
     "follow",
     "get_complaint",
     "get_public",
