@@ -82,8 +82,8 @@ STAFF = (
 )
 
 
-def seed_demo(population: int = 2000) -> list[str]:
-    """Idempotent: creates only what is missing; returns the lines to print."""
+def _seed_family() -> None:
+    """The demo family (the guides' parents and grandmother), with app accounts where they have a phone."""
     with UnitOfWork() as uow:
         assert uow.session is not None
         staff.seed_reference(uow)
@@ -115,6 +115,10 @@ def seed_demo(population: int = 2000) -> list[str]:
                         )
                     )
         uow.commit()
+
+
+def _seed_staff() -> None:
+    """The demo staff of each OPD (one login per role the guides use)."""
     for username, name, role, opd, position in STAFF:
         with UnitOfWork() as uow:
             assert uow.session is not None
@@ -130,6 +134,10 @@ def seed_demo(population: int = 2000) -> list[str]:
                 password=DEMO_PASSWORD,
                 zones=["SUTOMO-1"] if role == "attendant" else [],
             )
+
+
+def _seed_clients() -> None:
+    """The demo hospital system and the Open311 client."""
     for client_id, secret, name, scopes, facility in (
         (
             HOSPITAL_CLIENT_ID,
@@ -152,6 +160,13 @@ def seed_demo(population: int = 2000) -> list[str]:
                 client_id=client_id,
                 client_secret=secret,
             )
+
+
+def seed_demo(population: int = 2000) -> list[str]:
+    """Idempotent: creates only what is missing; returns the lines to print."""
+    _seed_family()
+    _seed_staff()
+    _seed_clients()
     with UnitOfWork() as uow:
         assert uow.session is not None
         have = uow.session.scalar(select(func.count()).select_from(Resident)) or 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from gateway.kernel.modules import Periodic, Seeders, ServiceModule, Subscription, UrlRule
-from services.complaints import jobs, open311, routes, seed
+from services.complaints import jobs, routes, seed
+from services.complaints.open311 import formats as open311_formats
+from services.complaints.open311 import routes as open311
 
 MODULE = ServiceModule(
     name="complaints",
@@ -17,7 +19,7 @@ MODULE = ServiceModule(
     subscriptions=(Subscription("parking.cash_demand_reported", jobs.file_parking_cash_demand),),
     seeders=Seeders(reference=seed.seed_reference, demo=seed.seed_demo),
     # Errors under /open311/ (also before any view matched: odd paths, 405, 413) use the spec's arrays.
-    error_renderers=MappingProxyType({"/open311/": open311.error_response}),
+    error_renderers=MappingProxyType({"/open311/": open311_formats.error_array}),
     # Anything else under /open311/v2/ is a 404 in the specification's error format, not the API's.
     url_rules=(UrlRule("/open311/v2/<path:_>", "open311_unknown", open311.unknown_path, ("GET", "POST")),),
 )

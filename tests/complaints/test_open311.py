@@ -355,7 +355,7 @@ def test_confidential_complaints_never_appear(client, citizen, file_complaint, o
     assert secret not in client.get(f"{BASE}/servicerequestupdates.json").get_data(as_text=True)
     assert secret not in client.get(f"{BASE}/requests.xml").get_data(as_text=True)
     # Not even a genuine token for the number reveals it.
-    from services.complaints.open311 import token_for
+    from services.complaints.open311.georeport import token_for
 
     with client.application.app_context():
         token = token_for(secret)

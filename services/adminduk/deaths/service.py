@@ -83,44 +83,49 @@ def _existing_death(uow: UnitOfWork, deceased: Resident) -> None:
         )
 
 
+def _who_reports(
+    uow: UnitOfWork, principal: Principal, report: dict[str, Any], problems: list[Problem]
+) -> tuple[str, str | None, Resident | None]:
+    """(source, facility, reporting resident): a facility's system, or a family member."""
+    if principal.is_client:
+        facility = require_facility_client(principal, "deaths:write")
+        if report.get("facility_code") and report["facility_code"] != facility:
+            problems.append(
+                Problem(
+                    403,
+                    "facility_mismatch",
+                    "facility_code",
+                    "The report names another facility than this client's",
+                )
+            )
+        return "facility", facility, None
+    reporter = session_of(uow).get(Resident, subject_resident_id(principal))
+    if reporter is None:
+        raise NotFound("Resident not found", reason="resident_not_found")
+    return "family", None, reporter
+
+
+def _check_family_reporter(
+    reporter: Resident | None, deceased: Resident | None, problems: list[Problem]
+) -> None:
+    """A family member reports another member of the same family card, never themselves."""
+    if reporter is None or deceased is None:
+        return
+    if deceased.id == reporter.id:
+        problems.append(Problem(422, "reporter_is_deceased", "nik", "You cannot report your own death"))
+    elif deceased.kk_number != reporter.kk_number:
+        problems.append(
+            Problem(422, "not_same_family", "nik", "Only a member of the same family card may report a death")
+        )
+
+
 def report_death(uow: UnitOfWork, *, principal: Principal, report: dict[str, Any]) -> dict[str, Any]:
     """A hospital (registered at once) or a family member on the same KK (reviewed) reports a death."""
     with uow:
         problems: list[Problem] = []
-        reporter: Resident | None = None
-        if principal.is_client:
-            facility = require_facility_client(principal, "deaths:write")
-            if report.get("facility_code") and report["facility_code"] != facility:
-                problems.append(
-                    Problem(
-                        403,
-                        "facility_mismatch",
-                        "facility_code",
-                        "The report names another facility than this client's",
-                    )
-                )
-            source = "facility"
-        else:
-            facility = None
-            reporter = session_of(uow).get(Resident, subject_resident_id(principal))
-            if reporter is None:
-                raise NotFound("Resident not found", reason="resident_not_found")
-            source = "family"
+        source, facility, reporter = _who_reports(uow, principal, report, problems)
         deceased = _check_death(uow, report=report, problems=problems)
-        if reporter is not None and deceased is not None:
-            if deceased.id == reporter.id:
-                problems.append(
-                    Problem(422, "reporter_is_deceased", "nik", "You cannot report your own death")
-                )
-            elif deceased.kk_number != reporter.kk_number:
-                problems.append(
-                    Problem(
-                        422,
-                        "not_same_family",
-                        "nik",
-                        "Only a member of the same family card may report a death",
-                    )
-                )
+        _check_family_reporter(reporter, deceased, problems)
         if problems:
             raise ReportRejected(problems)
         assert deceased is not None

@@ -61,47 +61,47 @@ def list_reviews(
         items = []
         for row in rows:
             if row.kind == "birth":
-                b = births[row.id]
-                items.append(
-                    {
-                        "kind": "birth",
-                        "id": b.id,
-                        "tracking_number": b.tracking_number,
-                        "state": b.state,
-                        "review_reasons": b.review_reasons,
-                        "created_at": b.created_at,
-                        "summary": f"Kelahiran {wording.SEX[b.sex].lower()} {wording.tanggal(b.birth_date)}, "
-                        f"ibu NIK {wording.masked(b.mother_nik)}, {b.facility_code}",
-                        "url": f"/api/v1/adminduk/births/{b.id}",
-                    }
-                )
-                audit.record(
-                    uow,
-                    actor=principal,
-                    resident_id=b.mother_resident_id,
-                    action="list:reviews",
-                    resource=f"birth:{b.id}",
-                )
+                items.append(_birth_item(uow, principal, births[row.id]))
             else:
-                d = deaths[row.id]
-                items.append(
-                    {
-                        "kind": "death",
-                        "id": d.id,
-                        "tracking_number": d.tracking_number,
-                        "state": d.state,
-                        "review_reasons": d.review_reasons,
-                        "created_at": d.created_at,
-                        "summary": f"Kematian NIK {wording.masked(d.nik)} {wording.tanggal(d.death_date)} ({d.source})",
-                        "url": f"/api/v1/adminduk/deaths/{d.id}",
-                    }
-                )
-                audit.record(
-                    uow,
-                    actor=principal,
-                    resident_id=d.resident_id,
-                    action="list:reviews",
-                    resource=f"death:{d.id}",
-                )
+                items.append(_death_item(uow, principal, deaths[row.id]))
         uow.commit()
         return items, total
+
+
+def _birth_item(uow: UnitOfWork, principal: Principal, b: Birth) -> dict[str, Any]:
+    """A birth in the queue (the mother's NIK masked); listing it is an audited read of the mother."""
+    audit.record(
+        uow,
+        actor=principal,
+        resident_id=b.mother_resident_id,
+        action="list:reviews",
+        resource=f"birth:{b.id}",
+    )
+    return {
+        "kind": "birth",
+        "id": b.id,
+        "tracking_number": b.tracking_number,
+        "state": b.state,
+        "review_reasons": b.review_reasons,
+        "created_at": b.created_at,
+        "summary": f"Kelahiran {wording.SEX[b.sex].lower()} {wording.tanggal(b.birth_date)}, "
+        f"ibu NIK {wording.masked(b.mother_nik)}, {b.facility_code}",
+        "url": f"/api/v1/adminduk/births/{b.id}",
+    }
+
+
+def _death_item(uow: UnitOfWork, principal: Principal, d: Death) -> dict[str, Any]:
+    """A death in the queue (the NIK masked); listing it is an audited read of the deceased."""
+    audit.record(
+        uow, actor=principal, resident_id=d.resident_id, action="list:reviews", resource=f"death:{d.id}"
+    )
+    return {
+        "kind": "death",
+        "id": d.id,
+        "tracking_number": d.tracking_number,
+        "state": d.state,
+        "review_reasons": d.review_reasons,
+        "created_at": d.created_at,
+        "summary": f"Kematian NIK {wording.masked(d.nik)} {wording.tanggal(d.death_date)} ({d.source})",
+        "url": f"/api/v1/adminduk/deaths/{d.id}",
+    }

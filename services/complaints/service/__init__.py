@@ -4,7 +4,7 @@ Every function takes a UnitOfWork (not yet entered) and keyword arguments; `prin
 caller (citizen, staff, machine client) or None for the public / the SMS provider. Time-dependent
 functions take `now=` (aware UTC) so tests and jobs can move the clock.
 
-For the Open311 layer (services/complaints/open311.py) the useful entry points are:
+For the Open311 layer (services/complaints/open311/) the useful entry points are:
   create_complaint(uow, principal=<client with scope open311:write>, category_code=…, …) → Complaint
   public_list(uow, …) → (rows, total)       confidential never included
   get_public(uow, number=…) → Complaint       404 for confidential / unknown

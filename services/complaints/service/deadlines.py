@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, or_, select
 
 from gateway import notify
 from gateway.auth import Principal
@@ -102,125 +102,115 @@ def sweep(uow: UnitOfWork, *, now: datetime | None = None, batch: int = 2000) ->
     done = {"reminders": 0, "escalations": 0, "overdue": 0, "closed": 0}
     with uow:
         sla = SlaClock.load(uow)
-        horizon = LADDER.horizon(now)
-        # Complaints whose last step (the city secretary) is done are skipped in SQL, so a backlog of
-        # long-overdue complaints never crowds newer ones out of the batch.
-        last_step = case(
-            (Complaint.state == "submitted", literal("verify:secretary")),
-            else_=literal("answer") + cast(Complaint.reopen_count, String) + literal(":secretary"),
-        )
-        finished = (
-            select(ComplaintSweepMark.id)
-            .where(ComplaintSweepMark.complaint_id == Complaint.id, ComplaintSweepMark.step == last_step)
-            .exists()
-        )
-        stmt = (
-            select(Complaint)
-            .where(
-                or_(
-                    and_(Complaint.state == "submitted", Complaint.verify_due_at <= horizon),
-                    and_(
-                        Complaint.state.in_(("verified", "assigned", "in_progress")),
-                        Complaint.answer_due_at <= horizon,
-                    ),
-                ),
-                ~finished,
-            )
-            .order_by(Complaint.created_at)
-            .limit(batch)
-        )
-        if uow.is_postgres:
-            stmt = stmt.with_for_update(skip_locked=True)  # one being edited right now waits for the next run
-        for c in list(session_of(uow).scalars(stmt)):
-            if c.state == "submitted":
-                phase, due, opd = "verify", c.verify_due_at, DESK_OPD
-                what = "verifikasi"
-            else:
-                phase, due, opd = f"answer{c.reopen_count or 0}", c.answer_due_at, c.opd_code
-                what = "jawaban"
-            steps = LADDER.steps_due(sla, now=now, due=due)
-            if now < due:
-                if "reminder" in steps and _mark(uow, c, f"{phase}:reminder", now):
-                    body = f"Pengingat: batas {what} pengaduan {c.number} adalah {local_text(due)}."
-                    _notify_people(
-                        uow,
-                        c,
-                        kind="reminder",
-                        body=body,
-                        opd_code=opd,
-                        position=None,
-                        step=f"{phase}:reminder",
-                    )
-                    done["reminders"] += 1
-                continue
-            if "head" in steps and _mark(uow, c, f"{phase}:head", now):
-                body = f"Eskalasi: pengaduan {c.number} melewati batas {what} pada {local_text(due)}."
-                _notify_people(
-                    uow,
-                    c,
-                    kind="escalation_head",
-                    body=body,
-                    opd_code=opd,
-                    position="head",
-                    step=f"{phase}:head",
-                )
-                _event(uow, c, None, "escalation", c.state, c.state, now=now, note=body, public=False)
-                done["escalations"] += 1
-            if not c.overdue:
-                c.overdue, c.overdue_since = True, now
-                _event(
-                    uow,
-                    c,
-                    None,
-                    "overdue",
-                    c.state,
-                    c.state,
-                    now=now,
-                    public=True,
-                    note=f"Melewati batas waktu {what}",
-                )
-                _touch(c, now)
-                done["overdue"] += 1
-            if "secretary" in steps and _mark(uow, c, f"{phase}:secretary", now):
-                body = f"Eskalasi ke Sekda: pengaduan {c.number} ({opd}) belum ditangani sejak {local_text(due)}."
-                _notify_people(
-                    uow,
-                    c,
-                    kind="escalation_secretary",
-                    body=body,
-                    opd_code="SETDA",
-                    position="city_secretary",
-                    step=f"{phase}:secretary",
-                )
-                _event(uow, c, None, "escalation", c.state, c.state, now=now, note=body, public=False)
-                done["escalations"] += 1
-        resolved = (
-            select(Complaint)
-            .where(Complaint.state == "resolved")
-            .order_by(Complaint.resolved_at)
-            .limit(batch)
-        )
-        if uow.is_postgres:
-            resolved = resolved.with_for_update(skip_locked=True)
-        for c in list(session_of(uow).scalars(resolved)):
-            assert c.resolved_at is not None
-            if now >= sla.due_in_days(c.resolved_at, AUTO_CLOSE_WORKDAYS):
-                c.closed_at = now
-                _transition(
-                    uow,
-                    c,
-                    Actor(None, None),
-                    "close",
-                    role=SYSTEM,
-                    now=now,
-                    note=f"Ditutup otomatis: tidak ada tanggapan pelapor dalam {AUTO_CLOSE_WORKDAYS} hari kerja",
-                )
-                _touch(c, now)
-                done["closed"] += 1
-            else:
-                break  # ordered by resolved_at: the rest are younger
+        for c in list(session_of(uow).scalars(_due_soon(uow, LADDER.horizon(now), batch))):
+            _sweep_one(uow, c, sla=sla, now=now, done=done)
+        _auto_close(uow, sla=sla, now=now, batch=batch, done=done)
         uow.commit()
     return done
+
+
+def _due_soon(uow: UnitOfWork, horizon: datetime, batch: int) -> Select[tuple[Complaint]]:
+    """Open complaints whose deadline is within the ladder's horizon, oldest first.
+
+    Complaints whose last step (the city secretary) is done are skipped in SQL, so a backlog of
+    long-overdue complaints never crowds newer ones out of the batch.
+    """
+    last_step = case(
+        (Complaint.state == "submitted", literal("verify:secretary")),
+        else_=literal("answer") + cast(Complaint.reopen_count, String) + literal(":secretary"),
+    )
+    finished = (
+        select(ComplaintSweepMark.id)
+        .where(ComplaintSweepMark.complaint_id == Complaint.id, ComplaintSweepMark.step == last_step)
+        .exists()
+    )
+    stmt = (
+        select(Complaint)
+        .where(
+            or_(
+                and_(Complaint.state == "submitted", Complaint.verify_due_at <= horizon),
+                and_(
+                    Complaint.state.in_(("verified", "assigned", "in_progress")),
+                    Complaint.answer_due_at <= horizon,
+                ),
+            ),
+            ~finished,
+        )
+        .order_by(Complaint.created_at)
+        .limit(batch)
+    )
+    if uow.is_postgres:
+        stmt = stmt.with_for_update(skip_locked=True)  # one being edited right now waits for the next run
+    return stmt
+
+
+def _sweep_one(uow: UnitOfWork, c: Complaint, *, sla: SlaClock, now: datetime, done: dict[str, int]) -> None:
+    """The ladder's steps for one complaint: a reminder before its deadline; after it, the head, the
+    overdue flag, then the city secretary — each step once (marked), whatever the sweeps overlap."""
+    if c.state == "submitted":
+        phase, due, opd, what = "verify", c.verify_due_at, DESK_OPD, "verifikasi"
+    else:
+        phase, due, opd, what = f"answer{c.reopen_count or 0}", c.answer_due_at, c.opd_code, "jawaban"
+    steps = LADDER.steps_due(sla, now=now, due=due)
+    if now < due:
+        if "reminder" in steps and _mark(uow, c, f"{phase}:reminder", now):
+            body = f"Pengingat: batas {what} pengaduan {c.number} adalah {local_text(due)}."
+            _notify_people(
+                uow, c, kind="reminder", body=body, opd_code=opd, position=None, step=f"{phase}:reminder"
+            )
+            done["reminders"] += 1
+        return
+    if "head" in steps and _mark(uow, c, f"{phase}:head", now):
+        body = f"Eskalasi: pengaduan {c.number} melewati batas {what} pada {local_text(due)}."
+        _notify_people(
+            uow, c, kind="escalation_head", body=body, opd_code=opd, position="head", step=f"{phase}:head"
+        )
+        _event(uow, c, None, "escalation", c.state, c.state, now=now, note=body, public=False)
+        done["escalations"] += 1
+    if not c.overdue:
+        c.overdue, c.overdue_since = True, now
+        note = f"Melewati batas waktu {what}"
+        _event(uow, c, None, "overdue", c.state, c.state, now=now, public=True, note=note)
+        _touch(c, now)
+        done["overdue"] += 1
+    if "secretary" in steps and _mark(uow, c, f"{phase}:secretary", now):
+        body = f"Eskalasi ke Sekda: pengaduan {c.number} ({opd}) belum ditangani sejak {local_text(due)}."
+        _notify_people(
+            uow,
+            c,
+            kind="escalation_secretary",
+            body=body,
+            opd_code="SETDA",
+            position="city_secretary",
+            step=f"{phase}:secretary",
+        )
+        _event(uow, c, None, "escalation", c.state, c.state, now=now, note=body, public=False)
+        done["escalations"] += 1
+
+
+def _auto_close(uow: UnitOfWork, *, sla: SlaClock, now: datetime, batch: int, done: dict[str, int]) -> None:
+    """Close answers the reporter left unconfirmed for AUTO_CLOSE_WORKDAYS working days."""
+    resolved = (
+        select(Complaint).where(Complaint.state == "resolved").order_by(Complaint.resolved_at).limit(batch)
+    )
+    if uow.is_postgres:
+        resolved = resolved.with_for_update(skip_locked=True)
+    for c in list(session_of(uow).scalars(resolved)):
+        assert c.resolved_at is not None
+        if now < sla.due_in_days(c.resolved_at, AUTO_CLOSE_WORKDAYS):
+            break  # ordered by resolved_at: the rest are younger
+        c.closed_at = now
+        _transition(
+            uow,
+            c,
+            Actor(None, None),
+            "close",
+            role=SYSTEM,
+            now=now,
+            note=f"Ditutup otomatis: tidak ada tanggapan pelapor dalam {AUTO_CLOSE_WORKDAYS} hari kerja",
+        )
+        _touch(c, now)
+        done["closed"] += 1
 
 
 def notices(

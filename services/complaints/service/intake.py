@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -100,7 +101,57 @@ def create_complaint(
         return complaint
 
 
-def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data: Any) -> Complaint:
+@dataclass
+class _Filer:
+    """Who files a complaint, on which channel, for whom (the reporter's details as they may be kept)."""
+
+    channel: str | None
+    reporter_resident_id: str | None = None
+    filed_by_staff_id: str | None = None
+    filed_by_client_id: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+def _filer(principal: Principal | None, data: dict[str, Any]) -> _Filer:
+    """The channel follows from who files: a text message, a citizen's app, the counter for a
+    citizen, the call centre (which must record the caller), or an Open311 client."""
+    f = _Filer(data.get("channel"), name=data.get("reporter_name"), phone=data.get("reporter_phone"))
+    f.email = data.get("reporter_email")
+    if principal is None:
+        if f.channel not in ("sms", "whatsapp"):
+            raise Forbidden("Authentication required", reason="authentication_required")
+        if not f.phone:
+            raise invalid_field("reporter_phone", "Sender phone required")
+    elif principal.is_citizen:
+        f.channel, f.reporter_resident_id = "app", principal.resident_id
+        f.name = f.email = None
+    elif principal.is_staff and principal.role in ("counter", "admin"):
+        f.filed_by_staff_id = principal.id
+        if principal.on_behalf_of:
+            f.channel, f.reporter_resident_id = "counter", principal.on_behalf_of
+        else:
+            f.channel = "call_centre"
+            if not (f.name and f.name.strip()) or not f.phone:
+                raise ValidationFailed(
+                    "The call centre must record the caller's name and phone",
+                    reason="caller_required",
+                    errors={"json": {"reporter_name": ["required"], "reporter_phone": ["required"]}},
+                )
+    elif principal.is_client:
+        principal.require_scope(OPEN311_SCOPE)
+        f.channel, f.filed_by_client_id = "open311", principal.id
+    else:
+        raise Forbidden(
+            "Officers answer complaints; citizens and the counter file them", reason="role_not_allowed"
+        )
+    assert f.channel in CHANNELS
+    return f
+
+
+def _checked_content(uow: UnitOfWork, data: dict[str, Any]) -> tuple[ComplaintCategory, str, str]:
+    """(category, description, privacy), or the field that is wrong; an emergency is refused (call 112)."""
     category = category_by_code(uow, data["category_code"])
     if category is None or not category.active:
         raise invalid_field("category_code", "Unknown category", "unknown_category")
@@ -114,87 +165,10 @@ def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data
     privacy = data.get("privacy") or "public"
     if privacy not in PRIVACY:
         raise invalid_field("privacy", f"One of {', '.join(PRIVACY)}")
+    return category, description, privacy
 
-    # Who files, on which channel, for whom.
-    channel = data.get("channel")
-    reporter_resident_id = None
-    filed_by_staff_id = filed_by_client_id = None
-    name, phone, email = data.get("reporter_name"), data.get("reporter_phone"), data.get("reporter_email")
-    if principal is None:
-        if channel not in ("sms", "whatsapp"):
-            raise Forbidden("Authentication required", reason="authentication_required")
-        if not phone:
-            raise invalid_field("reporter_phone", "Sender phone required")
-    elif principal.is_citizen:
-        channel, reporter_resident_id = "app", principal.resident_id
-        name = email = None
-    elif principal.is_staff and principal.role in ("counter", "admin"):
-        filed_by_staff_id = principal.id
-        if principal.on_behalf_of:
-            channel, reporter_resident_id = "counter", principal.on_behalf_of
-        else:
-            channel = "call_centre"
-            if not (name and name.strip()) or not phone:
-                raise ValidationFailed(
-                    "The call centre must record the caller's name and phone",
-                    reason="caller_required",
-                    errors={"json": {"reporter_name": ["required"], "reporter_phone": ["required"]}},
-                )
-    elif principal.is_client:
-        principal.require_scope(OPEN311_SCOPE)
-        channel, filed_by_client_id = "open311", principal.id
-    else:
-        raise Forbidden(
-            "Officers answer complaints; citizens and the counter file them", reason="role_not_allowed"
-        )
-    assert channel in CHANNELS
 
-    lat, lon, kel, address = _check_location(
-        data.get("lat"),
-        data.get("lon"),
-        data.get("kelurahan_code"),
-        data.get("address"),
-        # A text message has no map pin; the desk completes the location during triage.
-        required=channel not in ("sms", "whatsapp"),
-    )
-    attributes = _validate_attributes(
-        category, data.get("attributes") or {}, strict=channel not in ("sms", "whatsapp")
-    )
-    cleaned = photos.clean_all(list(data.get("photos_raw") or []))
-
-    if reporter_resident_id is None and phone:
-        # A caller or texter who has an account is linked, so the complaint shows in their app.
-        account = _account_by_phone(uow, phone)
-        if account is not None:
-            reporter_resident_id = account.resident_id
-
-    verify_due, answer_due = _deadlines(uow, category, now)
-    complaint = Complaint(
-        number=numbers.next_number(uow, now=now),
-        category_code=category.code,
-        opd_code=category.opd_code,
-        state="submitted",
-        channel=channel,
-        privacy=privacy,
-        description=description,
-        attributes=attributes,
-        lat=lat,
-        lon=lon,
-        kelurahan_code=kel,
-        address=address,
-        reporter_resident_id=reporter_resident_id,
-        reporter_name=(name or "").strip()[:120] or None,
-        reporter_phone=phone,
-        reporter_email=email,
-        filed_by_staff_id=filed_by_staff_id,
-        filed_by_client_id=filed_by_client_id,
-        created_at=now,
-        updated_at=now,
-        verify_due_at=verify_due,
-        answer_due_at=answer_due,
-    )
-    session_of(uow).add(complaint)
-    session_of(uow).flush()
+def _add_photos(uow: UnitOfWork, complaint: Complaint, cleaned: list[Any], now: datetime) -> None:
     for position, photo in enumerate(cleaned):
         session_of(uow).add(
             ComplaintPhoto(
@@ -208,11 +182,61 @@ def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data
                 created_at=now,
             )
         )
-    note = None
-    if channel == "call_centre":
-        note = "Dicatat oleh call centre atas telepon pelapor"
-    elif channel == "counter":
-        note = "Dicatat di loket Mal Pelayanan Publik"
+
+
+OPENING_NOTE = {
+    "call_centre": "Dicatat oleh call centre atas telepon pelapor",
+    "counter": "Dicatat di loket Mal Pelayanan Publik",
+}
+
+
+def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data: Any) -> Complaint:
+    category, description, privacy = _checked_content(uow, data)
+    who = _filer(principal, data)
+    by_text = who.channel in ("sms", "whatsapp")
+    lat, lon, kel, address = _check_location(
+        data.get("lat"),
+        data.get("lon"),
+        data.get("kelurahan_code"),
+        data.get("address"),
+        required=not by_text,  # a text message has no map pin; the desk completes it during triage
+    )
+    attributes = _validate_attributes(category, data.get("attributes") or {}, strict=not by_text)
+    cleaned = photos.clean_all(list(data.get("photos_raw") or []))
+    if who.reporter_resident_id is None and who.phone:
+        # A caller or texter who has an account is linked, so the complaint shows in their app.
+        account = _account_by_phone(uow, who.phone)
+        if account is not None:
+            who.reporter_resident_id = account.resident_id
+    verify_due, answer_due = _deadlines(uow, category, now)
+    complaint = Complaint(
+        number=numbers.next_number(uow, now=now),
+        category_code=category.code,
+        opd_code=category.opd_code,
+        state="submitted",
+        channel=who.channel,
+        privacy=privacy,
+        description=description,
+        attributes=attributes,
+        lat=lat,
+        lon=lon,
+        kelurahan_code=kel,
+        address=address,
+        reporter_resident_id=who.reporter_resident_id,
+        reporter_name=(who.name or "").strip()[:120] or None,
+        reporter_phone=who.phone,
+        reporter_email=who.email,
+        filed_by_staff_id=who.filed_by_staff_id,
+        filed_by_client_id=who.filed_by_client_id,
+        created_at=now,
+        updated_at=now,
+        verify_due_at=verify_due,
+        answer_due_at=answer_due,
+    )
+    session_of(uow).add(complaint)
+    session_of(uow).flush()
+    _add_photos(uow, complaint, cleaned, now)
+    note = OPENING_NOTE.get(who.channel or "")
     _event(
         uow,
         complaint,
@@ -225,11 +249,11 @@ def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data
         now=now,
         notify=True,
     )
-    if principal is not None and principal.is_staff and reporter_resident_id:
+    if principal is not None and principal.is_staff and who.reporter_resident_id:
         audit.record(
             uow,
             actor=principal,
-            resident_id=reporter_resident_id,
+            resident_id=who.reporter_resident_id,
             action="file:complaint",
             resource=f"complaint:{complaint.number}",
         )

@@ -1,4 +1,4 @@
-"""The Open311 feed's queries (used by services/complaints/open311.py)."""
+"""The Open311 feed's queries (used by services/complaints/open311/)."""
 
 from __future__ import annotations
 

@@ -166,6 +166,46 @@ def _by(e: ComplaintEvent) -> str | None:
     return e.actor_role or e.actor_kind
 
 
+def _history_item(e: ComplaintEvent, level: str) -> dict[str, Any]:
+    return {
+        "at": e.created_at,
+        "kind": e.kind,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "from_opd": e.from_opd,
+        "to_opd": e.to_opd,
+        "note": e.note,
+        "public": e.public,
+        "by": _by(e),
+        # who exactly, for staff only, and never a citizen (anonymous stays anonymous) nor
+        # a supporter (whoever registered the "me too")
+        "by_id": e.actor_id
+        if level == "staff" and e.actor_kind in ("staff", "client") and e.kind != "support"
+        else None,
+    }
+
+
+def _add_reporter(
+    uow: UnitOfWork, c: Complaint, data: dict[str, Any], *, level: str, actor: Actor | None
+) -> None:
+    """Who reported, as far as `level` may know: a display name in public (if the reporter allows),
+    the details to the reporter and to staff (an audited read), nothing of an anonymous one."""
+    if level == "public" and reporter_visible_to_public(c):
+        data["reporter_display"] = _display_name(_reporter_block(uow, c)["name"])
+    elif level == "reporter":
+        data["reporter"] = _reporter_block(uow, c)
+    elif level == "staff" and c.privacy != "anonymous":
+        data["reporter"] = _reporter_block(uow, c)
+        if actor is not None and actor.principal is not None and c.reporter_resident_id:
+            audit.record(
+                uow,
+                actor=actor.principal,
+                resident_id=c.reporter_resident_id,
+                action="read:complaint_reporter",
+                resource=f"complaint:{c.number}",
+            )
+
+
 def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = None) -> dict[str, Any]:
     """The complaint as `level` ('public' | 'reporter' | 'staff') may see it (call inside an entered uow)."""
     category = session_of(uow).get(ComplaintCategory, c.category_code)
@@ -215,44 +255,13 @@ def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = Non
         "supporters": c.supporters,
         "photos": [{"id": pid, "url": f"/api/v1/complaints/{c.number}/photos/{pid}"} for pid in photo_ids],
         "rating": {"score": rating.score, "fixed": rating.fixed} if rating else None,
-        "history": [
-            {
-                "at": e.created_at,
-                "kind": e.kind,
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "from_opd": e.from_opd,
-                "to_opd": e.to_opd,
-                "note": e.note,
-                "public": e.public,
-                "by": _by(e),
-                # who exactly, for staff only, and never a citizen (anonymous stays anonymous) nor
-                # a supporter (whoever registered the "me too")
-                "by_id": e.actor_id
-                if level == "staff" and e.actor_kind in ("staff", "client") and e.kind != "support"
-                else None,
-            }
-            for e in events
-        ],
+        "history": [_history_item(e, level) for e in events],
         "version": c.version,
         "access": level,
         "reporter": None,
         "reporter_display": None,
     }
-    if level == "public" and reporter_visible_to_public(c):
-        data["reporter_display"] = _display_name(_reporter_block(uow, c)["name"])
-    elif level == "reporter":
-        data["reporter"] = _reporter_block(uow, c)
-    elif level == "staff" and c.privacy != "anonymous":
-        data["reporter"] = _reporter_block(uow, c)
-        if actor is not None and actor.principal is not None and c.reporter_resident_id:
-            audit.record(
-                uow,
-                actor=actor.principal,
-                resident_id=c.reporter_resident_id,
-                action="read:complaint_reporter",
-                resource=f"complaint:{c.number}",
-            )
+    _add_reporter(uow, c, data, level=level, actor=actor)
     return data
 
 

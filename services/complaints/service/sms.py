@@ -75,109 +75,145 @@ def handle_inbound(
     """
     now = _now(now)
     with uow:
-        existing = session_of(uow).scalar(
-            select(InboundMessage).where(InboundMessage.provider_message_id == message_id)
-        )
-        if existing is not None:
-            return _inbound_result(uow, existing, duplicate=True)
-        record = InboundMessage(
-            provider_message_id=message_id,
+        record, duplicate = _record_once(
+            uow,
+            message_id=message_id,
             channel=channel,
             from_phone=from_phone,
-            action="pending",
             received_at=received_at,
-            created_at=now,
+            now=now,
         )
-        session_of(uow).add(record)
-        try:
-            session_of(
-                uow
-            ).flush()  # the first write: a concurrent copy of this message waits here, then fails
-        except IntegrityError:
-            session_of(uow).rollback()
-            existing = session_of(uow).scalar(
-                select(InboundMessage).where(InboundMessage.provider_message_id == message_id)
-            )
-            assert existing is not None
-            return _inbound_result(uow, existing, duplicate=True)
+        if duplicate:
+            return _inbound_result(uow, record, duplicate=True)
         text = (text or "").strip()
-        reply: str | None = None
-        today = numbers.local_day(now)
         status = STATUS_RE.match(text)
         if status:
-            raw = status.group(1).strip()
-            try:
-                number = numbers.parse(raw)
-            except numbers.InvalidNumber:
-                record.action = "invalid_number"
-                reply = "Nomor pengaduan tidak valid. Periksa kembali angkanya, contoh: STATUS 26112400011"
-            else:
-                c = session_of(uow).scalar(select(Complaint).where(Complaint.number == number))
-                if c is None or (c.privacy == "confidential" and c.reporter_phone != from_phone):
-                    record.action, reply = "not_found", f"Pengaduan {number} tidak ditemukan."
-                else:
-                    record.action, record.complaint_id, reply = "status", c.id, _status_text(c)
+            reply = _answer_status(uow, record, status.group(1).strip(), from_phone=from_phone)
         else:
-            quoted = [d for d in numbers.NUMBER_IN_TEXT_RE.findall(text) if _looks_like_number(d, today)]
-            valid = [d for d in quoted if numbers.is_valid_checksum(d)]
-            if quoted and not valid:
-                record.action = "invalid_number"
-                reply = f"Nomor pengaduan {quoted[0]} tidak valid. Periksa kembali angkanya."
-            elif valid:
-                c = session_of(uow).scalar(select(Complaint).where(Complaint.number == valid[0]))
-                if c is None or (c.privacy == "confidential" and c.reporter_phone != from_phone):
-                    record.action, reply = "not_found", f"Pengaduan {valid[0]} tidak ditemukan."
-                else:
-                    _event(
-                        uow,
-                        c,
-                        None,
-                        "note",
-                        c.state,
-                        c.state,
-                        now=now,
-                        note=text[:4000],
-                        public=True,
-                        actor_kind=channel,
-                    )
-                    if c.is_open and c.reporter_phone != from_phone:
-                        account = _account_by_phone(uow, from_phone)
-                        if account is not None:
-                            _follow(uow, c, resident_id=account.resident_id, phone=None, now=now)
-                        else:
-                            _follow(uow, c, resident_id=None, phone=from_phone, now=now)
-                    _touch(c, now)
-                    record.action, record.complaint_id = "supported", c.id
-                    reply = f"Tambahan Anda untuk pengaduan {c.number} sudah dicatat. Terima kasih."
-            else:
-                categories = list(
-                    session_of(uow).scalars(
-                        select(ComplaintCategory).where(ComplaintCategory.active.is_(True))
-                    )
-                )
-                code = guess_category(categories, text)
-                by_code = {cat.code: cat for cat in categories}
-                if by_code[code].emergency:
-                    record.action = "emergency"
-                    reply = "DARURAT: segera hubungi 112 (gratis, 24 jam). Pengaduan ini tidak dicatat."
-                elif not text:
-                    record.action, reply = "empty", "Pesan kosong. Tuliskan keluhan Anda dan lokasinya."
-                else:
-                    c = _file(
-                        uow,
-                        principal=None,
-                        now=now,
-                        category_code=code,
-                        description=text[:MAX_DESCRIPTION],
-                        channel=channel,
-                        reporter_phone=from_phone,
-                    )
-                    record.action, record.complaint_id = "created", c.id
+            reply = _note_or_file(uow, record, text, from_phone=from_phone, channel=channel, now=now)
         record.reply = reply
         if reply:
             notify.send_sms(uow, to=from_phone, body=reply, dedupe_key=f"complaints:inbound:{message_id}")
         uow.commit()
         return _inbound_result(uow, record, duplicate=False)
+
+
+def _record_once(
+    uow: UnitOfWork, *, message_id: str, channel: str, from_phone: str, received_at: datetime, now: datetime
+) -> tuple[InboundMessage, bool]:
+    """The message's row, written first; (the earlier row, True) when the provider sent it before."""
+
+    def earlier() -> InboundMessage | None:
+        return session_of(uow).scalar(
+            select(InboundMessage).where(InboundMessage.provider_message_id == message_id)
+        )
+
+    existing = earlier()
+    if existing is not None:
+        return existing, True
+    record = InboundMessage(
+        provider_message_id=message_id,
+        channel=channel,
+        from_phone=from_phone,
+        action="pending",
+        received_at=received_at,
+        created_at=now,
+    )
+    session_of(uow).add(record)
+    try:
+        session_of(uow).flush()  # the first write: a concurrent copy of this message waits here, then fails
+    except IntegrityError:
+        session_of(uow).rollback()
+        existing = earlier()
+        assert existing is not None
+        return existing, True
+    return record, False
+
+
+def _visible_to_sender(uow: UnitOfWork, number: str, from_phone: str) -> Complaint | None:
+    """The complaint by number, unless it is confidential and the sender is not its reporter."""
+    c = session_of(uow).scalar(select(Complaint).where(Complaint.number == number))
+    if c is None or (c.privacy == "confidential" and c.reporter_phone != from_phone):
+        return None
+    return c
+
+
+def _answer_status(uow: UnitOfWork, record: InboundMessage, raw: str, *, from_phone: str) -> str:
+    """STATUS <number>: the complaint's status, or why there is none."""
+    try:
+        number = numbers.parse(raw)
+    except numbers.InvalidNumber:
+        record.action = "invalid_number"
+        return "Nomor pengaduan tidak valid. Periksa kembali angkanya, contoh: STATUS 26112400011"
+    c = _visible_to_sender(uow, number, from_phone)
+    if c is None:
+        record.action = "not_found"
+        return f"Pengaduan {number} tidak ditemukan."
+    record.action, record.complaint_id = "status", c.id
+    return _status_text(c)
+
+
+def _note_or_file(
+    uow: UnitOfWork, record: InboundMessage, text: str, *, from_phone: str, channel: str, now: datetime
+) -> str | None:
+    """A message quoting a complaint number is a note on it; anything else files a new complaint."""
+    today = numbers.local_day(now)
+    quoted = [d for d in numbers.NUMBER_IN_TEXT_RE.findall(text) if _looks_like_number(d, today)]
+    valid = [d for d in quoted if numbers.is_valid_checksum(d)]
+    if quoted and not valid:
+        record.action = "invalid_number"
+        return f"Nomor pengaduan {quoted[0]} tidak valid. Periksa kembali angkanya."
+    if valid:
+        c = _visible_to_sender(uow, valid[0], from_phone)
+        if c is None:
+            record.action = "not_found"
+            return f"Pengaduan {valid[0]} tidak ditemukan."
+        _add_note(uow, c, text, from_phone=from_phone, channel=channel, now=now)
+        record.action, record.complaint_id = "supported", c.id
+        return f"Tambahan Anda untuk pengaduan {c.number} sudah dicatat. Terima kasih."
+    return _file_from_text(uow, record, text, from_phone=from_phone, channel=channel, now=now)
+
+
+def _add_note(
+    uow: UnitOfWork, c: Complaint, text: str, *, from_phone: str, channel: str, now: datetime
+) -> None:
+    """The text as a public note; a sender who is not the reporter follows the complaint from now on."""
+    _event(uow, c, None, "note", c.state, c.state, now=now, note=text[:4000], public=True, actor_kind=channel)
+    if c.is_open and c.reporter_phone != from_phone:
+        account = _account_by_phone(uow, from_phone)
+        if account is not None:
+            _follow(uow, c, resident_id=account.resident_id, phone=None, now=now)
+        else:
+            _follow(uow, c, resident_id=None, phone=from_phone, now=now)
+    _touch(c, now)
+
+
+def _file_from_text(
+    uow: UnitOfWork, record: InboundMessage, text: str, *, from_phone: str, channel: str, now: datetime
+) -> str | None:
+    """A new complaint from the text (category guessed); an emergency is told to call 112 instead."""
+    categories = list(
+        session_of(uow).scalars(select(ComplaintCategory).where(ComplaintCategory.active.is_(True)))
+    )
+    code = guess_category(categories, text)
+    by_code = {cat.code: cat for cat in categories}
+    if by_code[code].emergency:
+        record.action = "emergency"
+        return "DARURAT: segera hubungi 112 (gratis, 24 jam). Pengaduan ini tidak dicatat."
+    if not text:
+        record.action = "empty"
+        return "Pesan kosong. Tuliskan keluhan Anda dan lokasinya."
+    c = _file(
+        uow,
+        principal=None,
+        now=now,
+        category_code=code,
+        description=text[:MAX_DESCRIPTION],
+        channel=channel,
+        reporter_phone=from_phone,
+    )
+    record.action, record.complaint_id = "created", c.id
+    return None  # the creation notification tells the sender the number
 
 
 def _inbound_result(uow: UnitOfWork, record: InboundMessage, *, duplicate: bool) -> dict[str, Any]:

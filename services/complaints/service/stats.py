@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from gateway.db import UnitOfWork, session_of
 from gateway.kernel import clock
@@ -24,6 +24,59 @@ def _seconds_between(uow: UnitOfWork, later: Any, earlier: Any) -> Any:
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
+def _count_if(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def _totals(period: Any, now: datetime) -> Select[Any]:
+    """Per OPD and category: received, answered in time (of those due), fixed (of those with an
+    outcome), overdue now, the ratings."""
+    return (
+        select(
+            Complaint.opd_code,
+            Complaint.category_code,
+            func.count(Complaint.id).label("received"),
+            _count_if(Complaint.answered_in_time.is_(True)).label("in_time"),
+            _count_if(or_(Complaint.answered_in_time.is_not(None), Complaint.answer_due_at < now)).label(
+                "due"
+            ),
+            _count_if(Complaint.outcome == "fixed").label("fixed"),
+            _count_if(Complaint.outcome.is_not(None)).label("with_outcome"),
+            _count_if(and_(Complaint.overdue.is_(True), Complaint.state.in_(OPEN_STATES))).label("overdue"),
+            func.avg(ComplaintRating.score).label("rating"),
+            func.count(ComplaintRating.id).label("ratings"),
+        )
+        .outerjoin(ComplaintRating, ComplaintRating.complaint_id == Complaint.id)
+        .where(period)
+        .group_by(Complaint.opd_code, Complaint.category_code)
+        .order_by(Complaint.opd_code, Complaint.category_code)
+    )
+
+
+def _median_first_response(uow: UnitOfWork, period: Any) -> dict[tuple[str, str], float]:
+    """Seconds to the first response, the median per OPD and category (a window function)."""
+    secs = _seconds_between(uow, Complaint.first_response_at, Complaint.created_at)
+    ranked = (
+        select(
+            Complaint.opd_code.label("opd"),
+            Complaint.category_code.label("cat"),
+            secs.label("s"),
+            func.row_number()
+            .over(partition_by=(Complaint.opd_code, Complaint.category_code), order_by=secs)
+            .label("rn"),
+            func.count().over(partition_by=(Complaint.opd_code, Complaint.category_code)).label("n"),
+        )
+        .where(period, Complaint.first_response_at.is_not(None))
+        .subquery()
+    )
+    median = (
+        select(ranked.c.opd, ranked.c.cat, func.avg(ranked.c.s))
+        .where(ranked.c.rn >= ranked.c.n / 2.0, ranked.c.rn <= ranked.c.n / 2.0 + 1)
+        .group_by(ranked.c.opd, ranked.c.cat)
+    )
+    return {(o, k): float(v) for o, k, v in session_of(uow).execute(median)}
+
+
 def stats(uow: UnitOfWork, *, start: Any, end: Any, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per OPD and category, complaints filed between local dates `start` and `end` (inclusive):
     received, median hours to first response, share answered within the deadline (of those answered
@@ -37,57 +90,11 @@ def stats(uow: UnitOfWork, *, start: Any, end: Any, now: datetime | None = None)
     lo = datetime.combine(start, datetime.min.time(), clock.local_tz())
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), clock.local_tz())
     period = and_(Complaint.created_at >= lo, Complaint.created_at < hi)
-    one, zero = 1, 0
-
-    def count_if(cond: Any) -> Any:
-        return func.sum(case((cond, one), else_=zero))
-
     with uow:
-        main = (
-            select(
-                Complaint.opd_code,
-                Complaint.category_code,
-                func.count(Complaint.id).label("received"),
-                count_if(Complaint.answered_in_time.is_(True)).label("in_time"),
-                count_if(or_(Complaint.answered_in_time.is_not(None), Complaint.answer_due_at < now)).label(
-                    "due"
-                ),
-                count_if(Complaint.outcome == "fixed").label("fixed"),
-                count_if(Complaint.outcome.is_not(None)).label("with_outcome"),
-                count_if(and_(Complaint.overdue.is_(True), Complaint.state.in_(OPEN_STATES))).label(
-                    "overdue"
-                ),
-                func.avg(ComplaintRating.score).label("rating"),
-                func.count(ComplaintRating.id).label("ratings"),
-            )
-            .outerjoin(ComplaintRating, ComplaintRating.complaint_id == Complaint.id)
-            .where(period)
-            .group_by(Complaint.opd_code, Complaint.category_code)
-            .order_by(Complaint.opd_code, Complaint.category_code)
-        )
-        secs = _seconds_between(uow, Complaint.first_response_at, Complaint.created_at)
-        ranked = (
-            select(
-                Complaint.opd_code.label("opd"),
-                Complaint.category_code.label("cat"),
-                secs.label("s"),
-                func.row_number()
-                .over(partition_by=(Complaint.opd_code, Complaint.category_code), order_by=secs)
-                .label("rn"),
-                func.count().over(partition_by=(Complaint.opd_code, Complaint.category_code)).label("n"),
-            )
-            .where(period, Complaint.first_response_at.is_not(None))
-            .subquery()
-        )
-        median = (
-            select(ranked.c.opd, ranked.c.cat, func.avg(ranked.c.s))
-            .where(ranked.c.rn >= ranked.c.n / 2.0, ranked.c.rn <= ranked.c.n / 2.0 + 1)
-            .group_by(ranked.c.opd, ranked.c.cat)
-        )
-        medians = {(o, k): float(v) for o, k, v in session_of(uow).execute(median)}
+        medians = _median_first_response(uow, period)
         names = dict(session_of(uow).execute(select(ComplaintCategory.code, ComplaintCategory.name)).all())
         out = []
-        for row in session_of(uow).execute(main):
+        for row in session_of(uow).execute(_totals(period, now)):
             m = medians.get((row.opd_code, row.category_code))
             out.append(
                 {

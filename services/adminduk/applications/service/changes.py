@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from gateway.auth import Principal
@@ -155,29 +156,34 @@ def _apply_reprint(
     )
 
 
-def _apply_move_out(
-    uow: UnitOfWork, *, applicant: Resident, details: dict[str, Any], ref: str
-) -> list[Document]:
-    """SKPWNI for the movers; they leave the registry of the city and the KK (a new version, or none left)."""
-    today = local_today()
-    kk_number = applicant.kk_number
-    movers = [resident_by_nik(uow, nik) for nik in details["member_niks"]]
-    assert all(movers)
-    before = family.living_members(uow, kk_number)
-    head = family.head_of(before)
-    number = numbers.akta_number(
-        uow, template=SKPWNI_TEMPLATE, kind="SKPWNI", kabkota=numbers.kabkota_code(), on=today
-    )
-    origin = head or applicant
-    kelurahan = wilayah.name_of(origin.kelurahan_code) or "-"
-    kecamatan = wilayah.name_of(origin.kelurahan_code[:8]) or "-"
+def _destination(details: dict[str, Any]) -> str:
+    """Where the movers go, as the SKPWNI names it (a kecamatan with its city)."""
     destination = details["destination_region"]
     if details["destination_level"] == "kecamatan":
         city = wilayah.name_of(details["destination_region_code"][:5]) or ""
         destination = f"Kec. {destination}, {city}"
+    return destination
+
+
+def _issue_skpwni(
+    uow: UnitOfWork,
+    *,
+    applicant: Resident,
+    head: Resident | None,
+    movers: list[Resident | None],
+    details: dict[str, Any],
+    number: str,
+    destination: str,
+    on: date,
+) -> Document:
+    """The Surat Keterangan Pindah WNI: origin (the head's address), destination, the movers."""
+    today, kk_number = on, applicant.kk_number
+    origin = head or applicant
+    kelurahan = wilayah.name_of(origin.kelurahan_code) or "-"
+    kecamatan = wilayah.name_of(origin.kelurahan_code[:8]) or "-"
     first = movers[0]
     assert first is not None
-    skpwni = documents.issue(
+    return documents.issue(
         uow,
         kind=SKPWNI_KIND,
         number=number,
@@ -216,6 +222,31 @@ def _apply_move_out(
         subject_resident_id=first.id,
         series_key=f"{SKPWNI_KIND}:{number}",
         authority=wording.AUTHORITY,
+    )
+
+
+def _apply_move_out(
+    uow: UnitOfWork, *, applicant: Resident, details: dict[str, Any], ref: str
+) -> list[Document]:
+    """SKPWNI for the movers; they leave the registry of the city and the KK (a new version, or none left)."""
+    today = local_today()
+    kk_number = applicant.kk_number
+    movers = [resident_by_nik(uow, nik) for nik in details["member_niks"]]
+    assert all(movers)
+    head = family.head_of(family.living_members(uow, kk_number))
+    number = numbers.akta_number(
+        uow, template=SKPWNI_TEMPLATE, kind="SKPWNI", kabkota=numbers.kabkota_code(), on=today
+    )
+    destination = _destination(details)
+    skpwni = _issue_skpwni(
+        uow,
+        applicant=applicant,
+        head=head,
+        movers=movers,
+        details=details,
+        number=number,
+        destination=destination,
+        on=today,
     )
     for mover in movers:
         assert mover is not None

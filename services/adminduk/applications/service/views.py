@@ -20,6 +20,7 @@ from services.adminduk.applications.models import (
     ApplicationEvent,
 )
 from services.adminduk.applications.service.files import required_attachments
+from services.adminduk.records import documents_by_id
 
 
 def is_overdue(application: Application, now: datetime) -> bool:
@@ -64,13 +65,7 @@ def application_view(uow: UnitOfWork, application: Application, *, staff: bool) 
             .order_by(ApplicationAttachment.uploaded_at, ApplicationAttachment.id)
         )
     )
-    docs: list[Document] = []
-    if application.document_ids:
-        found = {
-            d.id: d
-            for d in session.scalars(select(Document).where(Document.id.in_(application.document_ids)))
-        }
-        docs = [found[i] for i in application.document_ids if i in found]
+    docs = documents_by_id(uow, application.document_ids)
     base = f"/api/v1/adminduk/applications/{application.id}"
     return {
         "id": application.id,
@@ -96,33 +91,8 @@ def application_view(uow: UnitOfWork, application: Application, *, staff: bool) 
         "decision_reason": application.decision_reason,
         "decided_at": application.decided_at,
         "fee": 0,
-        "attachments": [
-            {
-                "id": f.id,
-                "kind": f.kind,
-                "filename": f.filename,
-                "content_type": f.content_type,
-                "size": f.size,
-                "sha256": f.sha256,
-                "uploaded_at": f.uploaded_at,
-                "superseded": f.superseded_at is not None,
-                "url": f"{base}/attachments/{f.id}",
-            }
-            for f in files
-        ],
-        "events": [
-            {
-                "id": e.id,
-                "kind": e.kind,
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "actor": e.actor,
-                "note": e.note,
-                "visible_to_citizen": e.visible_to_citizen,
-                "at": e.at,
-            }
-            for e in trail
-        ],
+        "attachments": [_attachment_item(f, base) for f in files],
+        "events": [_event_item(e) for e in trail],
         "documents": [_document_link(d) for d in docs],
         "created_at": application.created_at,
     }
@@ -137,3 +107,30 @@ def _masked_details(details: dict[str, Any]) -> dict[str, Any]:
     if out.get("member_niks"):
         out["member_niks"] = [wording.masked(n) for n in out["member_niks"]]
     return out
+
+
+def _attachment_item(f: ApplicationAttachment, base: str) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "kind": f.kind,
+        "filename": f.filename,
+        "content_type": f.content_type,
+        "size": f.size,
+        "sha256": f.sha256,
+        "uploaded_at": f.uploaded_at,
+        "superseded": f.superseded_at is not None,
+        "url": f"{base}/attachments/{f.id}",
+    }
+
+
+def _event_item(e: ApplicationEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "kind": e.kind,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "actor": e.actor,
+        "note": e.note,
+        "visible_to_citizen": e.visible_to_citizen,
+        "at": e.at,
+    }
