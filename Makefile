@@ -30,11 +30,15 @@ PORT_TAKEN = $(shell $(PY) -c 'import socket; s = socket.socket(); s.setsockopt(
 port-free:
 	$(if $(PORT_TAKEN),$(error port $(PORT) on $(HOST) is already in use: stop what uses it or pick another, e.g. make run PORT=8001))
 
+# The acquirer simulator (SNAP BI, QRIS) that `make run` pays through; `flask acquirer pay --qris …`.
+ACQUIRER_PORT ?= 8040
+
 # SQLite + in-process jobs; the worker process runs the periodic jobs (SLA sweeps) in-process too.
 run: port-free seed
 	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/api/v1/docs; QR links: $(PUBLIC_BASE_URL))"
-	export PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)'; \
-	$(BIN)/flask worker & trap 'kill $$!' EXIT INT TERM; \
+	export PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' PAYMENTS_ACQUIRER_BASE_URL='http://127.0.0.1:$(ACQUIRER_PORT)'; \
+	$(BIN)/flask acquirer --port $(ACQUIRER_PORT) & sim=$$!; \
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker $$sim' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
 test: venv

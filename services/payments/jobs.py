@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.db import UnitOfWork
-from services.payments import service
+from services.payments import polling, service
 
 
 def expire_invoices(**_: object) -> int:
@@ -16,3 +16,8 @@ def expire_invoices(**_: object) -> int:
         total += expired
         if expired < 500:
             return total
+
+
+def poll_acquirer(**_: object) -> dict[str, int]:
+    """Ask the acquirer about invoices whose QR was shown a while ago and that are still unpaid."""
+    return polling.poll()

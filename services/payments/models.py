@@ -43,6 +43,7 @@ class Invoice(Base):
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     qr_shown_at: Mapped[datetime | None]  # first time someone fetched the QR: the status poll waits from here
+    polled_at: Mapped[datetime | None]  # last time the status poll asked the acquirer
     paid_at: Mapped[datetime | None]
     expired_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
@@ -82,3 +83,24 @@ class Refund(Base):
     reason: Mapped[str] = mapped_column(String(300))
     requested_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """Every notification an acquirer sent us, as received (raw body, the SNAP headers), accepted or
+    refused and why: nothing is lost, and finance can see what the bank said."""
+
+    __tablename__ = "payments_notification"
+    __table_args__ = (Index("ix_payments_notification_received", "outcome", "received_at"),)
+
+    id: Mapped[str] = id_column()
+    channel: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    headers: Mapped[dict] = mapped_column(default=dict)
+    body: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(64), index=True)  # the acquirer's referenceNo
+    partner_reference: Mapped[str | None] = mapped_column(String(64))  # ours: the billing code
+    invoice_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    payment_id: Mapped[str | None] = mapped_column(String(36))
+    outcome: Mapped[str] = mapped_column(String(10))  # accepted | refused
+    reason: Mapped[str] = mapped_column(String(40))  # paid, duplicate, not_success, invalid_signature …
+    detail: Mapped[str | None] = mapped_column(String(300))

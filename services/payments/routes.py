@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, jsonify, request
 from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint
-from services.payments import images, service
+from services.payments import images, notifications, service
 from services.payments import schemas as s
 
 blp = Blueprint(
@@ -18,6 +18,12 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/payments",
     description="Invoices (billing code, dynamic QRIS), their payments and refunds",
+)
+notify_blp = Blueprint(
+    "payments_notify",
+    __name__,
+    url_prefix="/api/v1/payments/notify",
+    description="The acquirer's signed payment notifications (SNAP BI)",
 )
 me_blp = Blueprint("payments_me", __name__, url_prefix="/api/v1/me", description="A citizen's own invoices")
 
@@ -122,3 +128,66 @@ class InvoiceRefunds(MethodView):
             amount=args["amount"],
             reason=args["reason"],
         )
+
+
+SNAP_RESPONSES = {
+    code: {"description": text, "content": {"application/json": {"schema": s.SnapAnswerSchema}}}
+    for code, text in (
+        (200, "2005200 Successful: paid, or a repeat of a notification already taken"),
+        (400, "4005201/4005202: the body is not the notification's shape"),
+        (401, "4015200: stale X-TIMESTAMP (more than 5 minutes) or a signature that does not verify"),
+        (404, "4045201 unknown billing code; 4045213 amount or currency not the invoice's"),
+        (409, "4095200: the invoice changed meanwhile; send again"),
+    )
+}
+
+
+@notify_blp.route("/qris")
+class QrisNotify(MethodView):
+    @notify_blp.public
+    @notify_blp.doc(
+        requestBody={"required": True, "content": {"application/json": {"schema": s.QrisNotificationSchema}}},
+        parameters=[
+            {
+                "in": "header",
+                "name": name,
+                "required": True,
+                "schema": {"type": "string"},
+                "description": text,
+            }
+            for name, text in (
+                ("X-TIMESTAMP", "ISO 8601 with offset; within 5 minutes of our clock"),
+                ("X-SIGNATURE", "base64 SHA256withRSA over POST:path:hex(SHA256(minified body)):X-TIMESTAMP"),
+                ("X-PARTNER-ID", "the acquirer's partner id"),
+                ("X-EXTERNAL-ID", "unique per day"),
+                ("CHANNEL-ID", "the acquirer's channel"),
+            )
+        ],
+        responses=SNAP_RESPONSES,
+    )
+    def post(self) -> Response:
+        """The acquirer tells us a QRIS was paid (SNAP BI QR MPM notify; answered in SNAP's shape)"""
+        answer = notifications.receive_qris(UnitOfWork(), raw=request.get_data(), headers=request.headers)
+        response = jsonify(answer.body())
+        response.status_code = answer.status
+        return response
+
+
+@blp.route("/notifications")
+class Notifications(MethodView):
+    @blp.auth("finance", "admin")
+    @blp.arguments(s.NotificationQueryArgsSchema, location="query")
+    @blp.response(200, s.PaymentNotificationSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
+        """Every notification the acquirer sent (and every poll answer), raw, with its outcome (finance)"""
+        rows, total = notifications.list_notifications(
+            UnitOfWork(),
+            principal=current_principal(),
+            outcome=args.get("outcome"),
+            invoice_id=args.get("invoice_id"),
+            limit=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+        )
+        pagination_parameters.item_count = total
+        return rows

@@ -56,3 +56,47 @@ class RefundSchema(Schema):
     amount = fields.Integer()
     reason = fields.String()
     created_at = LocalDateTime()
+
+
+class SnapAmountSchema(Schema):
+    value = fields.String(required=True, metadata={"example": "3000.00"})
+    currency = fields.String(required=True, metadata={"example": "IDR"})
+
+
+class QrisNotificationSchema(Schema):
+    """The acquirer's QR MPM payment notification (SNAP BI); documented, checked by the service."""
+
+    originalReferenceNo = fields.String(required=True, metadata={"description": "the acquirer's reference"})  # noqa: N815
+    originalPartnerReferenceNo = fields.String(required=True, metadata={"description": "our billing code"})  # noqa: N815
+    latestTransactionStatus = fields.String(required=True, metadata={"description": '"00" success'})  # noqa: N815
+    transactionStatusDesc = fields.String()  # noqa: N815
+    amount = fields.Nested(SnapAmountSchema, required=True)
+    externalStoreId = fields.String()  # noqa: N815
+    additionalInfo = fields.Dict()  # noqa: N815
+
+
+class SnapAnswerSchema(Schema):
+    responseCode = fields.String(metadata={"example": "2005200"})  # noqa: N815
+    responseMessage = fields.String(metadata={"example": "Successful"})  # noqa: N815
+
+
+class PaymentNotificationSchema(Schema):
+    id = fields.String()
+    channel = fields.String()
+    received_at = LocalDateTime()
+    outcome = fields.String(metadata={"description": "accepted | refused"})
+    reason = fields.String(
+        metadata={"description": "paid, duplicate, overpaid, polled_paid, invalid_signature …"}
+    )
+    detail = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    partner_reference = fields.String(allow_none=True)
+    invoice_id = fields.String(allow_none=True)
+    payment_id = fields.String(allow_none=True)
+    headers = fields.Dict()
+    body = fields.String()
+
+
+class NotificationQueryArgsSchema(Schema):
+    outcome = fields.String(validate=validate.OneOf(["accepted", "refused"]))
+    invoice_id = fields.String()

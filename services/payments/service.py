@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, func, select, update
+from sqlalchemy import ColumnElement, Select, false, func, select, update
 
 from gateway import audit, events
 from gateway.auth import Principal
@@ -205,6 +205,13 @@ def _audit(uow: UnitOfWork, principal: Principal, invoices: list[m.Invoice]) -> 
             )
 
 
+def page(uow: UnitOfWork, stmt: Select, order: tuple, *, limit: int, offset: int) -> tuple[list, int]:
+    """One page of `stmt` in `order`, and how many rows there are in all."""
+    session = session_of(uow)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(session.scalars(stmt.order_by(*order).limit(limit).offset(offset))), total
+
+
 def _visible_one(uow: UnitOfWork, principal: Principal, invoice_id: str) -> m.Invoice:
     invoice = session_of(uow).scalar(select(m.Invoice).where(m.Invoice.id == invoice_id, _visible(principal)))
     if invoice is None:
@@ -240,13 +247,7 @@ def list_invoices(
             stmt = stmt.where(m.Invoice.state == state)
         if purpose:
             stmt = stmt.where(m.Invoice.purpose == purpose)
-        session = session_of(uow)
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = list(
-            session.scalars(
-                stmt.order_by(m.Invoice.created_at.desc(), m.Invoice.id).limit(limit).offset(offset)
-            )
-        )
+        rows, total = page(uow, stmt, (m.Invoice.created_at.desc(), m.Invoice.id), limit=limit, offset=offset)
         if not principal.is_citizen and rows:
             _audit(uow, principal, rows)
             uow.commit()

@@ -87,4 +87,5 @@ def test_the_app_declares_adminduk_events_and_the_periodic_jobs(app):
         "services.complaints.jobs:sweep": 300,
         "services.payments.jobs:expire_invoices": 60,
         "services.parking.jobs:pseudonymise": 3600,
+        "services.payments.jobs:poll_acquirer": 60,
     }

@@ -4,20 +4,31 @@ payments recorded the way the channels record them, finance staff, and a listene
 from __future__ import annotations
 
 import secrets
+import socket
+import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 import services
 from gateway import notify
 from gateway.db import UnitOfWork
 from gateway.kernel import clock
 from gateway.kernel.modules import ServiceModule, Subscription, build_registry
-from services.payments import api, service
+from services.payments import api, service, snap
+from services.payments.adapters.acquirer_simulator import AcquirerSimulator, server
+from services.payments.cli import simulator_config
+from services.payments.notifications import NOTIFY_PATH
 from tests.payments import listener
 
 
@@ -108,3 +119,85 @@ def later() -> Iterator[Callable[[timedelta], Any]]:
         return clock.frozen(datetime.now(UTC) + delta)
 
     yield _at
+
+
+# ---- the acquirer simulator, over real HTTP both ways ---------------------------------------------
+
+
+def port_in_range(first: int = 9200, last: int = 9299) -> int:
+    """A free loopback port from this worktree's range (COMMON.md: payments owns 9200-9299)."""
+    for port in range(first, last + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 9200-9299")
+
+
+@dataclass
+class Acquirer:
+    sim: AcquirerSimulator
+    base: str  # the simulator's URL
+    api: str  # our API, served on a loopback port (the simulator notifies it)
+
+    def pay(self, payload: str) -> dict[str, Any]:
+        r = requests.post(f"{self.base}/_sim/pay", json={"qris": payload}, timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def fault(self, kind: str, seconds: float = 1.0) -> None:
+        r = requests.post(f"{self.base}/_sim/faults", json={"kind": kind, "seconds": seconds}, timeout=10)
+        assert r.status_code == 200, r.text
+
+    def attempts(self) -> list[dict[str, Any]]:
+        return requests.get(f"{self.base}/_sim/notifications", timeout=10).json()
+
+
+@pytest.fixture(scope="session")
+def acquirer_server(app: Flask) -> Iterator[Acquirer]:
+    """Our API on one loopback port and the simulator on another, each with its own keys."""
+    keys = Path(tempfile.mkdtemp(prefix="payments-keys-"))
+    ours, theirs = snap.new_private_key(), snap.new_private_key()
+    (keys / "client.pem").write_text(snap.private_pem(ours))
+    (keys / "acquirer_public.pem").write_text(snap.public_pem(theirs))
+    api_port, sim_port = port_in_range(), None
+    api_http = make_server("127.0.0.1", api_port, app, threaded=True)
+    sim_port = port_in_range(api_port + 1)
+    app.config.update(
+        PAYMENTS_SNAP_PRIVATE_KEY_FILE=str(keys / "client.pem"),
+        PAYMENTS_ACQUIRER_PUBLIC_KEY_FILE=str(keys / "acquirer_public.pem"),
+        PAYMENTS_ACQUIRER_BASE_URL=f"http://127.0.0.1:{sim_port}",
+        PAYMENTS_SNAP_TIMEOUT="5",
+    )
+    with app.app_context():
+        config = simulator_config(
+            notify_url=f"http://127.0.0.1:{api_port}{NOTIFY_PATH}",
+            private_key_pem=snap.private_pem(theirs),
+            retry_base=0.05,
+        )
+    sim = AcquirerSimulator(config)
+    sim_http = server(sim, sim_port)
+    for http, name in ((api_http, "payments-api"), (sim_http, "acquirer-sim")):
+        threading.Thread(target=http.serve_forever, daemon=True, name=name).start()
+    yield Acquirer(sim=sim, base=f"http://127.0.0.1:{sim_port}", api=f"http://127.0.0.1:{api_port}")
+    sim_http.shutdown()
+    api_http.shutdown()
+
+
+@pytest.fixture
+def acquirer(acquirer_server: Acquirer) -> Iterator[Acquirer]:
+    acquirer_server.sim.state.reset()
+    yield acquirer_server
+    acquirer_server.sim.idle()  # notifications still in flight land before the tables are emptied
+
+
+def wait_for(check: Callable[[], Any], seconds: float = 10.0) -> Any:
+    """Poll `check` until it returns something truthy (an outside system answers asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
