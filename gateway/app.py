@@ -18,6 +18,7 @@ from gateway import (  # noqa: F401 - workdays: its table
     idempotency,
     logs,
     notify,
+    openapi,
     outbox,
     security_headers,
     workdays,
@@ -58,11 +59,7 @@ API_SPEC = {
         "info": {
             "description": "One API for adminduk, complaints, permits and parking of Kota Pematangsiantar."
         },
-        "components": {
-            "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            }
-        },
+        # Security schemes, gateway headers, examples, 415/429: added by gateway.openapi.ContractPlugin.
     },
 }
 
@@ -104,7 +101,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     idempotency.init_app(app)
     security_headers.init_app(app)
 
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [openapi.ContractPlugin(app, limiter)]})
     register_error_handlers(app)  # after Api(), so ours replace flask-smorest's handlers
     from gateway import admin
     from gateway.documents import routes as documents_routes
@@ -130,6 +127,7 @@ def _register_request_hooks(app: Flask) -> None:
             raise UriTooLong(
                 f"The path and query string are longer than {MAX_URL_LENGTH} bytes", reason="uri_too_long"
             )
+        openapi.reject_unsupported_media_type()
 
     @app.before_request
     def _authenticate() -> Response | None:

@@ -15,8 +15,9 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 
-from gateway.auth import Principal
+from gateway.auth import ROLES, Principal
 from gateway.errors import Forbidden, Unauthorized
+from gateway.reasons import REASONS
 
 
 class Schema(ma.Schema):
@@ -46,7 +47,11 @@ class ErrorSchema(ma.Schema):
     code = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True)
     message = ma.fields.String(required=True)
-    reason = ma.fields.String(required=True)
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(REASONS),
+        metadata={"description": "Stable snake_case reason to switch on (docs/errors.md)"},
+    )
     errors = ma.fields.Dict()
 
     class Meta:
@@ -82,7 +87,9 @@ class Blueprint(_Blueprint):
             who = ", ".join(roles) if roles else "any authenticated caller"
             if scopes:
                 who += f" (clients need scope {' '.join(scopes)})"
-            doc = self._doc_for(wrapper, {"security": [{"bearerAuth": []}]}, who)
+            # x-roles / x-scopes: read by gateway.openapi (security schemes, headers) and by integrators.
+            doc = {"security": [{"bearerAuth": []}], "x-roles": list(roles or ROLES), "x-scopes": list(scopes)}
+            doc = self._doc_for(wrapper, doc, who)
             doc = self.alt_response(401, schema=ErrorSchema, description="Missing, invalid or expired token")(
                 doc
             )

@@ -12,6 +12,11 @@ from gateway.identity import phones
 class NikField(fields.String):
     """A structurally valid NIK with a real Kemendagri region and a real date."""
 
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        # The demo mother's NIK: an example that exists in every demo database (README).
+        kwargs["metadata"] = {"example": "1272015203959001", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
         value = super()._deserialize(value, attr, data, **kwargs)
         try:
@@ -23,6 +28,10 @@ class NikField(fields.String):
 
 class PhoneField(fields.String):
     """An Indonesian phone number, stored as E.164."""
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs["metadata"] = {"example": "+6281260000002", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
         value = super()._deserialize(value, attr, data, **kwargs)

@@ -44,6 +44,16 @@ def _fhir_response(
     return response
 
 
+OPERATION_OUTCOME = {
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+        "issue": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
 def fhir_errors(func: Callable) -> Callable:
     """Answer every error of a FHIR endpoint as an OperationOutcome (application/fhir+json)."""
 
@@ -69,7 +79,8 @@ def fhir_errors(func: Callable) -> Callable:
             ] or [fhir.issue("structure", err.description or "Malformed request")]
             return _fhir_response(err.code or 400, issues)
 
-    return wrapper
+    # Documented: errors of this view are OperationOutcomes (gateway.openapi adds them to each error).
+    return blp.doc(**{"x-error-content": {fhir.CONTENT_TYPE: {"schema": OPERATION_OUTCOME}}})(wrapper)
 
 
 @blp.route("/adminduk/births")

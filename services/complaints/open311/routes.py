@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from werkzeug.exceptions import HTTPException
 
@@ -216,7 +216,13 @@ class Requests(MethodView):
         return render(fmt, data, root="service_requests", item="request")
 
     @blp.arguments(s.Open311RequestCreateSchema, location="form", error_status_code=400)
-    @blp.doc(security=[{"bearerAuth": []}, {}])
+    @blp.doc(
+        security=[
+            {"bearerAuth": []},
+            {"oauth2ClientCredentials": [service.OPEN311_SCOPE]},
+            {"open311ApiKey": []},
+        ]
+    )
     @_documented(s.Open311CreatedRequestSchema(many=True), "The new request's number (and token)")
     @blp.alt_response(403, schema=s.Open311ErrorSchema(many=True), description="Missing or invalid api_key")
     def post(self, form: dict[str, Any], fmt: str) -> Response:
@@ -226,7 +232,8 @@ class Requests(MethodView):
         (client_id:client_secret) or a bearer token. attribute[CODE]=value answers the service
         definition. A retried POST with the same content within 24 hours returns the same number.
         """
-        principal = open311_client(form.pop("api_key", None))
+        # api_key: a form field in GeoReport v2; also taken from the query string (OpenAPI's apiKey scheme).
+        principal = open311_client(form.pop("api_key", None) or request.args.get("api_key"))
         item = create_request(form, principal)
         return render(fmt, [item], root="service_requests", item="request")
 
