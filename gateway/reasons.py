@@ -297,6 +297,14 @@ PAYMENTS = _section(
         ("refund_exceeds_paid", 422, "The refund is larger than what is left of the paid amount"),
         ("invalid_invoice", 422, "create_invoice got a value it cannot invoice; `errors.invoice` names each"),
         ("amount_mismatch", 422, "The payment's amount is not the invoice's amount"),
+        ("counter_payment_not_found", 404, "No such counter payment"),
+        ("counter_payment_not_pending", 409, "The counter payment was confirmed or rejected already"),
+        ("slip_already_used", 409, "This cash or EDC slip number was recorded for another payment"),
+        (
+            "second_staff_required",
+            403,
+            "A counter payment above the threshold is decided by another staff member",
+        ),
     ],
 )
 

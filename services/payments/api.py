@@ -44,7 +44,7 @@ from sqlalchemy import select
 from gateway.db import UnitOfWork, session_of
 from services.payments import models as m
 from services.payments import qris as _qris
-from services.payments import service
+from services.payments import service, va
 from services.payments.errors import InvalidInvoice, InvoiceAlreadyOpen, InvoiceNotFound, InvoiceNotOpen
 from services.payments.images import qr_png
 from services.payments.purposes import PURPOSES
@@ -95,6 +95,7 @@ class Invoice:
     payer_resident_id: str | None
     description: str
     qris_png_path: str  # GET it with the payer's or staff's token: /api/v1/payments/invoices/{id}/qris.png
+    va_number: str  # pay by bank transfer: the virtual account (prefix + billing code)
 
 
 def _view(uow: UnitOfWork, row: m.Invoice) -> Invoice:
@@ -121,6 +122,7 @@ def _view(uow: UnitOfWork, row: m.Invoice) -> Invoice:
         payer_resident_id=row.payer_resident_id,
         description=row.description,
         qris_png_path=f"/api/v1/payments/invoices/{row.id}/qris.png",
+        va_number=va.va_number(row.billing_code),
     )
 
 

@@ -66,27 +66,43 @@ def acquirer_cmd(ctx: click.Context, port: int, target: str | None) -> None:
     server(sim, port).serve_forever()
 
 
-@acquirer_cmd.command("pay")
-@click.option("--qris", "payload", required=True, help="the QRIS payload to pay")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, help="where the simulator runs")
-def pay_cmd(payload: str, port: int) -> None:
-    """Pay a QRIS as a customer's wallet would (the running simulator notifies our API)."""
-    request = urllib.request.Request(  # noqa: S310 - http(s) URLs from our configuration
-        f"http://127.0.0.1:{port}/_sim/pay",
-        data=json.dumps({"qris": payload}).encode(),
+def _sim_post(port: int, path: str, body: dict) -> dict:
+    request = urllib.request.Request(  # noqa: S310 - the local simulator
+        f"http://127.0.0.1:{port}{path}",
+        data=json.dumps(body).encode(),
         method="POST",
         headers={"Content-Type": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            answer = json.loads(response.read())
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.loads(response.read())
     except urllib.error.HTTPError as err:
-        raise click.ClickException(json.loads(err.read()).get("error", f"HTTP {err.code}")) from err
+        answer = json.loads(err.read())
+        raise click.ClickException(
+            str(answer.get("error") or answer.get("answer") or f"HTTP {err.code}")
+        ) from err
     except urllib.error.URLError as err:
         raise click.ClickException(f"no simulator on port {port}: {err.reason}") from err
-    click.echo(
-        f"paid Rp{answer['amount']:,} for {answer['partnerReferenceNo']}: reference {answer['referenceNo']}"
-    )
+
+
+@acquirer_cmd.command("pay")
+@click.option("--qris", "payload", default=None, help="the QRIS payload to pay (a wallet scans it)")
+@click.option("--va", "va_number", default=None, help="the virtual account to pay (a bank transfer)")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, help="where the simulator runs")
+def pay_cmd(payload: str | None, va_number: str | None, port: int) -> None:
+    """Pay a QRIS as a customer's wallet would, or a virtual account at the bank (the simulator tells our API)."""
+    if bool(payload) == bool(va_number):
+        raise click.UsageError("give exactly one of --qris or --va")
+    if payload:
+        answer = _sim_post(port, "/_sim/pay", {"qris": payload})
+        click.echo(
+            f"paid Rp{answer['amount']:,} for {answer['partnerReferenceNo']}: reference {answer['referenceNo']}"
+        )
+        return
+    answer = _sim_post(port, "/_sim/pay-va", {"va": va_number})["answer"]
+    data = answer["virtualAccountData"]
+    amount, _ = snap.rupiah_of(data["totalAmount"])
+    click.echo(f"paid Rp{amount:,} to VA {va_number}: request {data['paymentRequestId']}")
 
 
 @acquirer_cmd.command("settlement")

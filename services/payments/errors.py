@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.errors import Conflict, NotFound, ValidationFailed
+from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class InvoiceNotFound(NotFound):
@@ -33,3 +33,21 @@ class InvalidInvoice(ValidationFailed):
     """create_invoice was given something it cannot invoice (unknown purpose, amount ≤ 0 …)."""
 
     reason = "invalid_invoice"
+
+
+class CounterPaymentNotFound(NotFound):
+    reason = "counter_payment_not_found"
+
+
+class CounterPaymentNotPending(Conflict):
+    reason = "counter_payment_not_pending"
+
+
+class SlipAlreadyUsed(Conflict):
+    reason = "slip_already_used"
+
+
+class SecondStaffRequired(Forbidden):
+    """A counter payment above the threshold is confirmed by someone other than who took it."""
+
+    reason = "second_staff_required"

@@ -104,3 +104,30 @@ class Notification(Base):
     outcome: Mapped[str] = mapped_column(String(10))  # accepted | refused
     reason: Mapped[str] = mapped_column(String(40))  # paid, duplicate, not_success, invalid_signature …
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class CounterPayment(Base):
+    """Cash or card (EDC) taken at the Mall Pelayanan Publik counter, with its slip number.
+
+    Up to PAYMENTS_COUNTER_CONFIRM_ABOVE it pays the invoice at once; above it stays pending until a second
+    staff member (not the one who took it) confirms it. One slip number is used once per method.
+    """
+
+    __tablename__ = "payments_counter_payment"
+    __table_args__ = (
+        UniqueConstraint("method", "slip_number", name="uq_payments_counter_payment_slip"),
+        Index("ix_payments_counter_payment_state", "state", "created_at"),
+    )
+
+    id: Mapped[str] = id_column()
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("payments_invoice.id"), index=True)
+    method: Mapped[str] = mapped_column(String(10))  # cash | edc
+    slip_number: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(10))  # pending | confirmed | rejected
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(300))
+    payment_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]

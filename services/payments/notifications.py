@@ -12,8 +12,9 @@ is answered "Successful" and changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,16 +32,19 @@ KEPT_HEADERS = ("X-TIMESTAMP", "X-SIGNATURE", "X-PARTNER-ID", "X-EXTERNAL-ID", "
 
 @dataclass(frozen=True)
 class Answer:
-    """The SNAP answer: HTTP status and {responseCode, responseMessage}."""
+    """The SNAP answer: HTTP status and {responseCode, responseMessage} (+ the service's own fields)."""
 
     status: int
     case: str
     message: str
+    service: str = snap.SERVICE_QR_NOTIFY
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def body(self) -> dict[str, str]:
+    def body(self) -> dict[str, Any]:
         return {
-            "responseCode": snap.code(self.status, snap.SERVICE_QR_NOTIFY, self.case),
+            "responseCode": snap.code(self.status, self.service, self.case),
             "responseMessage": self.message,
+            **self.extra,
         }
 
 
@@ -53,42 +57,57 @@ class Refused(Exception):
         self.reason, self.answer, self.detail = reason, answer, detail
 
 
-def receive_qris(uow: UnitOfWork, *, raw: bytes, headers: Mapping[str, str]) -> Answer:
-    """Check one notification, record it, and pay its invoice when it is good (see the module doc)."""
+def receive(
+    uow: UnitOfWork,
+    *,
+    channel: str,
+    raw: bytes,
+    headers: Mapping[str, str],
+    handle: Callable[[UnitOfWork, m.Notification], tuple[str, Answer]],
+) -> Answer:
+    """Store one call from the acquirer with its outcome; `handle` checks it and acts, or raises Refused."""
     kept = {h: headers.get(h) for h in KEPT_HEADERS if headers.get(h) is not None}
-    row = m.Notification(channel="qris", headers=kept, body=raw.decode("utf-8", "replace")[:20000])
+    row = m.Notification(channel=channel, headers=kept, body=raw.decode("utf-8", "replace")[:20000])
     with uow:
         try:
-            reason, answer = _accept(uow, row, raw, headers)
+            reason, answer = handle(uow, row)
             row.outcome, row.reason = "accepted", reason
         except Refused as refused:
             session_of(uow).rollback()  # nothing the checks wrote survives; the refusal is recorded alone
-            row.outcome, row.reason, row.detail, row.payment_id = (
-                "refused",
-                refused.reason,
-                refused.detail[:300],
-                None,
-            )
+            row.outcome, row.reason, row.detail = "refused", refused.reason, refused.detail[:300]
+            row.payment_id = None
             answer = refused.answer
         session_of(uow).add(row)
         uow.commit()
         return answer
 
 
-def _accept(
-    uow: UnitOfWork, row: m.Notification, raw: bytes, headers: Mapping[str, str]
-) -> tuple[str, Answer]:
+def check_signature(headers: Mapping[str, str], raw: bytes, path: str, service_code: str) -> None:
+    """X-TIMESTAMP within 5 minutes and the acquirer's SHA256withRSA over POST:path:hex(SHA256(body)):ts."""
     ts = headers.get("X-TIMESTAMP")
     if not snap.fresh(ts, clock.now()):
-        raise Refused(
-            "stale_timestamp", Answer(401, "00", "Unauthorized. [X-TIMESTAMP]"), f"X-TIMESTAMP {ts!r}"
-        )
-    minified = snap.minify_raw(raw)
-    text = snap.notify_string("POST", NOTIFY_PATH, minified, ts or "")
+        answer = Answer(401, "00", "Unauthorized. [X-TIMESTAMP]", service_code)
+        raise Refused("stale_timestamp", answer, f"X-TIMESTAMP {ts!r}")
+    text = snap.notify_string("POST", path, snap.minify_raw(raw), ts or "")
     key = settings.acquirer_public_key()
     if key is None or not snap.rsa_verify(key, text, headers.get("X-SIGNATURE")):
         detail = "" if key else "no acquirer public key configured (PAYMENTS_ACQUIRER_PUBLIC_KEY_FILE)"
-        raise Refused("invalid_signature", Answer(401, "00", "Unauthorized. [Signature]"), detail)
+        raise Refused(
+            "invalid_signature", Answer(401, "00", "Unauthorized. [Signature]", service_code), detail
+        )
+
+
+def receive_qris(uow: UnitOfWork, *, raw: bytes, headers: Mapping[str, str]) -> Answer:
+    """Check one QRIS notification, record it, and pay its invoice when it is good (see the module doc)."""
+    return receive(
+        uow, channel="qris", raw=raw, headers=headers, handle=lambda uow, row: _accept(uow, row, raw, headers)
+    )
+
+
+def _accept(
+    uow: UnitOfWork, row: m.Notification, raw: bytes, headers: Mapping[str, str]
+) -> tuple[str, Answer]:
+    check_signature(headers, raw, NOTIFY_PATH, snap.SERVICE_QR_NOTIFY)
     body = _body(raw)
     row.reference = body["originalReferenceNo"]
     row.partner_reference = body["originalPartnerReferenceNo"]
@@ -106,19 +125,29 @@ def _accept(
     if body["latestTransactionStatus"] != "00":
         return f"status_{body['latestTransactionStatus']}"[:40], OK  # told, nothing to record as paid
     paid_at = snap.parse_timestamp((body.get("additionalInfo") or {}).get("paidTime")) or clock.now()
+    payment, new = pay(uow, row, invoice, amount=rupiah, paid_at=paid_at, service_code=snap.SERVICE_QR_NOTIFY)
+    return ("paid" if payment.settles else "overpaid") if new else "duplicate", OK
+
+
+def pay(
+    uow: UnitOfWork,
+    row: m.Notification,
+    invoice: m.Invoice,
+    *,
+    amount: int,
+    paid_at: datetime,
+    service_code: str,
+) -> tuple[m.Payment, bool]:
+    """Record the payment the call reports (idempotent on the acquirer's reference, `row.reference`)."""
     try:
         payment, new = service.record_payment(
-            uow,
-            invoice_id=invoice.id,
-            channel="qris",
-            reference=row.reference,
-            amount=rupiah,
-            paid_at=paid_at,
-        )
+            uow, invoice_id=invoice.id, channel=row.channel, reference=row.reference or "",
+            amount=amount, paid_at=paid_at,
+        )  # fmt: skip
     except ServiceError as err:
-        raise Refused(err.reason, Answer(409, "00", "Conflict"), err.message) from err
+        raise Refused(err.reason, Answer(409, "00", "Conflict", service_code), err.message) from err
     row.payment_id = payment.id
-    return ("paid" if payment.settles else "overpaid") if new else "duplicate", OK
+    return payment, new
 
 
 def _body(raw: bytes) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint
-from services.payments import images, notifications, service
+from services.payments import counter, images, notifications, service, va
 from services.payments import schemas as s
 
 blp = Blueprint(
@@ -191,3 +191,123 @@ class Notifications(MethodView):
         )
         pagination_parameters.item_count = total
         return rows
+
+
+@blp.route("/invoices/by-code/<billing_code>")
+class InvoiceByCode(MethodView):
+    @blp.auth("counter", "finance", "admin")
+    @blp.response(200, s.InvoiceSchema)
+    @blp.alt_response(404, description="No invoice with this billing code")
+    def get(self, billing_code: str) -> Any:
+        """The invoice a citizen shows at the counter, by its billing code (audited)"""
+        return counter.find_by_code(UnitOfWork(), principal=current_principal(), billing_code=billing_code)
+
+
+@blp.route("/invoices/<invoice_id>/counter-payments")
+class CounterPayments(MethodView):
+    @blp.auth("counter", "finance", "admin")
+    @blp.arguments(s.CounterPaymentCreateSchema)
+    @blp.response(201, s.CounterPaymentSchema)
+    @blp.alt_response(409, description="Not open (invoice_not_open) or the slip was used (slip_already_used)")
+    def post(self, args: dict[str, Any], invoice_id: str) -> Any:
+        """Record cash or EDC taken at the counter: pays the invoice, or waits for a second staff member above the threshold"""
+        return counter.record(UnitOfWork(), principal=current_principal(), invoice_id=invoice_id, **args)
+
+
+@blp.route("/counter-payments")
+class PendingCounterPayments(MethodView):
+    @blp.auth("counter", "finance", "admin")
+    @blp.response(200, s.CounterPaymentSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: Any) -> list:
+        """Counter payments waiting for a second staff member, oldest first"""
+        rows, total = counter.list_pending(
+            UnitOfWork(),
+            principal=current_principal(),
+            limit=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+def _decide(counter_payment_id: str, args: dict[str, Any], *, confirm: bool) -> Any:
+    return counter.decide(
+        UnitOfWork(),
+        principal=current_principal(),
+        counter_payment_id=counter_payment_id,
+        confirm=confirm,
+        note=args.get("note"),
+    )
+
+
+@blp.route("/counter-payments/<counter_payment_id>/confirm")
+class CounterConfirm(MethodView):
+    @blp.auth("counter", "finance", "admin")
+    @blp.arguments(s.CounterDecisionSchema)
+    @blp.response(200, s.CounterPaymentSchema)
+    @blp.alt_response(403, description="The staff member who took the money (second_staff_required)")
+    @blp.alt_response(409, description="Already decided (counter_payment_not_pending)")
+    def post(self, args: dict[str, Any], counter_payment_id: str) -> Any:
+        """A second staff member confirms a counter payment: the invoice is paid"""
+        return _decide(counter_payment_id, args, confirm=True)
+
+
+@blp.route("/counter-payments/<counter_payment_id>/reject")
+class CounterReject(MethodView):
+    @blp.auth("counter", "finance", "admin")
+    @blp.arguments(s.CounterDecisionSchema)
+    @blp.response(200, s.CounterPaymentSchema)
+    @blp.alt_response(403, description="The staff member who took the money (second_staff_required)")
+    @blp.alt_response(409, description="Already decided (counter_payment_not_pending)")
+    def post(self, args: dict[str, Any], counter_payment_id: str) -> Any:
+        """A second staff member rejects a counter payment (the money was not there): the invoice stays open"""
+        return _decide(counter_payment_id, args, confirm=False)
+
+
+def _snap_answer(answer: notifications.Answer) -> Response:
+    response = jsonify(answer.body())
+    response.status_code = answer.status
+    return response
+
+
+VA_HEADERS = [
+    {"in": "header", "name": name, "required": True, "schema": {"type": "string"}}
+    for name in ("X-TIMESTAMP", "X-SIGNATURE", "X-PARTNER-ID", "X-EXTERNAL-ID", "CHANNEL-ID")
+]
+
+
+@notify_blp.route("/va/inquiry")
+class VaInquiry(MethodView):
+    @notify_blp.public
+    @notify_blp.doc(
+        requestBody={"required": True, "content": {"application/json": {"schema": s.VaInquirySchema}}},
+        parameters=VA_HEADERS,
+        responses={
+            "200": {"description": "2002400: the bill (virtualAccountData.totalAmount)"},
+            "404": {"description": "4042412 unknown VA, 4042414 paid already, 4042419 expired"},
+        },
+    )
+    def post(self) -> Response:
+        """The bank asks what a virtual account owes (SNAP BI Transfer VA inquiry, signed by the bank)"""
+        return _snap_answer(va.inquiry(UnitOfWork(), raw=request.get_data(), headers=request.headers))
+
+
+@notify_blp.route("/va/payment")
+class VaPayment(MethodView):
+    @notify_blp.public
+    @notify_blp.doc(
+        requestBody={"required": True, "content": {"application/json": {"schema": s.VaPaymentSchema}}},
+        parameters=VA_HEADERS,
+        responses={
+            "200": {
+                "description": "2002500: paid (paymentFlagStatus 00); also a repeat of the same paymentRequestId"
+            },
+            "404": {
+                "description": "refused, the bank keeps the money: 4042512/14/19 as the inquiry, 4042513 wrong amount"
+            },
+        },
+    )
+    def post(self) -> Response:
+        """The bank flags a virtual account paid (SNAP BI Transfer VA payment, signed by the bank)"""
+        return _snap_answer(va.payment(UnitOfWork(), raw=request.get_data(), headers=request.headers))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from gateway.extensions import LocalDateTime, Schema
+from services.payments import va
 from services.payments.models import STATES
 from services.payments.purposes import PURPOSES
 
@@ -24,6 +25,10 @@ class InvoiceSchema(Schema):
     channel_hint = fields.String(allow_none=True)
     qris = fields.String(
         attribute="qris_payload", metadata={"description": "dynamic QRIS payload (EMVCo MPM)"}
+    )
+    va_number = fields.Function(
+        lambda invoice: va.va_number(invoice.billing_code),
+        metadata={"description": "virtual account to pay by bank transfer (prefix + billing code)"},
     )
     expires_at = LocalDateTime()
     created_at = LocalDateTime()
@@ -100,3 +105,50 @@ class PaymentNotificationSchema(Schema):
 class NotificationQueryArgsSchema(Schema):
     outcome = fields.String(validate=validate.OneOf(["accepted", "refused"]))
     invoice_id = fields.String()
+
+
+class CounterPaymentCreateSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(["cash", "edc"]))
+    slip_number = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9./-]{1,40}$"),
+        metadata={"description": "the receipt (cash) or EDC slip number"},
+    )
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class CounterPaymentSchema(Schema):
+    id = fields.String()
+    invoice_id = fields.String()
+    method = fields.String()
+    slip_number = fields.String()
+    amount = fields.Integer()
+    state = fields.String(metadata={"description": "confirmed (the invoice is paid) | pending | rejected"})
+    recorded_by = fields.String()
+    confirmed_by = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = LocalDateTime()
+    decided_at = LocalDateTime(allow_none=True)
+
+
+class CounterDecisionSchema(Schema):
+    note = fields.String(validate=validate.Length(max=300))
+
+
+class VaInquirySchema(Schema):
+    partnerServiceId = fields.String(required=True, metadata={"example": "   98811"})  # noqa: N815
+    customerNo = fields.String(required=True, metadata={"description": "the billing code"})  # noqa: N815
+    virtualAccountNo = fields.String(required=True)  # noqa: N815
+    inquiryRequestId = fields.String(required=True)  # noqa: N815
+
+
+class VaPaymentSchema(Schema):
+    partnerServiceId = fields.String(required=True)  # noqa: N815
+    customerNo = fields.String(required=True)  # noqa: N815
+    virtualAccountNo = fields.String(required=True)  # noqa: N815
+    paymentRequestId = fields.String(
+        required=True, metadata={"description": "the bank's id: idempotency key"}
+    )  # noqa: N815
+    paidAmount = fields.Nested(SnapAmountSchema, required=True)  # noqa: N815
+    trxDateTime = fields.String()  # noqa: N815
+    virtualAccountName = fields.String()  # noqa: N815

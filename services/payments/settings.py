@@ -45,6 +45,10 @@ DEFAULTS = {
     "PAYMENTS_ACQUIRER_PUBLIC_KEY_FILE": str(INSTANCE / "acquirer_public.pem"),
     # The status poll asks the acquirer about an open invoice whose QR was shown this long ago.
     "PAYMENTS_POLL_AFTER_MINUTES": "5",
+    # Virtual accounts: the bank's prefix for the city; VA number = prefix + billing code.
+    "PAYMENTS_VA_PREFIX": "98811",
+    # Counter payments above this many rupiah need a second staff member's confirmation.
+    "PAYMENTS_COUNTER_CONFIRM_ABOVE": "1000000",
 }
 
 
@@ -69,6 +73,10 @@ def merchant() -> Merchant:
 
 def default_ttl() -> timedelta:
     return timedelta(minutes=int(get("PAYMENTS_DEFAULT_TTL_MINUTES")))
+
+
+def counter_confirm_above() -> int:
+    return int(get("PAYMENTS_COUNTER_CONFIRM_ABOVE"))
 
 
 def poll_after() -> timedelta:

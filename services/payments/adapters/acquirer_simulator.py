@@ -67,6 +67,7 @@ class SimConfig:
     retry_base: float = 1.0  # seconds; the n-th retry waits retry_base * 2**(n-1)
     max_attempts: int = 6
     fee_mdr_permille: int = 3  # QRIS MDR for government merchants (0.3 %), shown in the settlement
+    va_prefix: str = "98811"  # the city's virtual account prefix at this bank
 
 
 @dataclass
@@ -118,6 +119,7 @@ class AcquirerSimulator:
                 Rule(QUERY_PATH, endpoint="query", methods=["POST"]),
                 Rule(REFUND_PATH, endpoint="refund", methods=["POST"]),
                 Rule("/_sim/pay", endpoint="pay", methods=["POST"]),
+                Rule("/_sim/pay-va", endpoint="pay_va", methods=["POST"]),
                 Rule("/_sim/faults", endpoint="faults", methods=["POST"]),
                 Rule("/_sim/notifications", endpoint="notifications", methods=["GET"]),
                 Rule("/_sim/transactions", endpoint="transactions", methods=["GET"]),
@@ -301,6 +303,54 @@ class AcquirerSimulator:
         return _json({"referenceNo": txn.reference_no, "partnerReferenceNo": txn.partner_reference_no,
                       "amount": txn.amount, "paidTime": snap.timestamp(txn.paid_at.astimezone(JAKARTA))})  # fmt: skip
 
+    # ---- a customer pays a virtual account at the bank (inquiry, then payment flag) ----
+
+    def _call_biller(self, path: str, body: dict[str, Any]) -> tuple[int | None, Any]:
+        base = (self.config.notify_url or "").rsplit("/qris", 1)[0]
+        data, headers = self.signed(body, path=path)
+        for attempt in range(1, self.config.max_attempts + 1):
+            status, answer = _post(base + path, data, headers)
+            if status is not None and status < 500:
+                return status, answer
+            if attempt < self.config.max_attempts:
+                time.sleep(self.config.retry_base * 2 ** (attempt - 1))
+                data, headers = self.signed(body, path=path)  # a fresh X-TIMESTAMP for the retry
+        return status, answer
+
+    def pay_va(self, va_number: str, *, payer: str = "NASABAH-SIM") -> tuple[int | None, Any]:
+        """Inquire the VA at the biller, then flag it paid for the amount it asked (a closed-amount VA)."""
+        prefix = self.config.va_prefix
+        if not va_number.startswith(prefix) or len(va_number) <= len(prefix):
+            return 404, {"error": f"{va_number} is not a virtual account of prefix {prefix}"}
+        ids = {
+            "partnerServiceId": prefix.rjust(8),
+            "customerNo": va_number[len(prefix) :],
+            "virtualAccountNo": prefix.rjust(8) + va_number[len(prefix) :],
+        }
+        status, answer = self._call_biller("/va/inquiry", ids | {"inquiryRequestId": _reference()})
+        if status != 200:
+            return status, answer
+        total = answer["virtualAccountData"]["totalAmount"]
+        request = ids | {
+            "paymentRequestId": _reference(),
+            "paidAmount": total,
+            "virtualAccountName": payer,
+            "trxDateTime": snap.timestamp(datetime.now(JAKARTA)),
+        }
+        status, answer = self._call_biller("/va/payment", request)
+        if status == 200:
+            amount, _ = snap.rupiah_of(total)
+            txn = Transaction(request["paymentRequestId"], ids["customerNo"], amount or 0, status="00",
+                              paid_at=datetime.now(UTC), payer=payer)  # fmt: skip
+            with self.state.lock:
+                self.state.transactions[txn.reference_no] = txn
+        return status, answer
+
+    def on_pay_va(self, req: Request) -> Response:
+        body = req.get_json(silent=True) or {}
+        status, answer = self.pay_va(str(body.get("va") or ""))
+        return _json({"status": status, "answer": answer}, 200 if status == 200 else 422)
+
     # ---- notifications ----
 
     def notification(self, txn: Transaction) -> dict[str, Any]:
@@ -317,10 +367,13 @@ class AcquirerSimulator:
             },
         }
 
-    def signed(self, body: dict[str, Any], *, corrupt: bool = False) -> tuple[bytes, dict[str, str]]:
+    def signed(
+        self, body: dict[str, Any], *, corrupt: bool = False, path: str = "/qris"
+    ) -> tuple[bytes, dict[str, str]]:
         minified = snap.minify(body)
         ts = snap.timestamp(datetime.now(JAKARTA))
-        signature = snap.rsa_sign(self._key, snap.notify_string("POST", NOTIFY_PATH, minified, ts))
+        full = NOTIFY_PATH.rsplit("/qris", 1)[0] + path
+        signature = snap.rsa_sign(self._key, snap.notify_string("POST", full, minified, ts))
         if corrupt:  # a character changed on the way: the signature no longer matches the body
             minified = minified.replace(
                 body["originalReferenceNo"], body["originalReferenceNo"][:-1] + "X", 1
