@@ -14,6 +14,7 @@ from redis import Redis
 
 from gateway import (  # noqa: F401 - workdays: its table
     audit,
+    docs_pages,
     health,
     idempotency,
     logs,
@@ -52,9 +53,11 @@ API_SPEC = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    # Served by the app itself from pinned packages (gateway/docs_pages.py): the docs work offline.
+    "OPENAPI_SWAGGER_UI_URL": docs_pages.SWAGGER_ASSETS_URL,
+    "OPENAPI_SWAGGER_UI_CONFIG": docs_pages.SWAGGER_UI_CONFIG,
     "OPENAPI_REDOC_PATH": "redoc",
-    "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
+    "OPENAPI_REDOC_URL": docs_pages.REDOC_ASSET_URL,
     "API_SPEC_OPTIONS": {
         "info": {
             "description": "One API for adminduk, complaints, permits and parking of Kota Pematangsiantar."
@@ -101,6 +104,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     idempotency.init_app(app)
     security_headers.init_app(app)
 
+    docs_pages.register(app)
     api = Api(app, spec_kwargs={"extra_plugins": [openapi.ContractPlugin(app, limiter)]})
     register_error_handlers(app)  # after Api(), so ours replace flask-smorest's handlers
     from gateway import admin
@@ -159,16 +163,20 @@ def _register_request_hooks(app: Flask) -> None:
         principal = g.get("principal")
         if response.status_code != 429:
             response.headers.pop("Retry-After", None)  # the limiter adds it to every response
+        refused = response.status_code >= 400
         if (
             principal is not None
             and principal.on_behalf_of
-            and response.status_code < 400  # refused requests read nothing
-            and not audit.recorded_for(principal.on_behalf_of)
+            # A refused attempt is in her log too (a service's own audit row of it was rolled back).
+            and (refused or not audit.recorded_for(principal.on_behalf_of))
         ):
-            # Every request served for a citizen at the counter is in her access log, once.
+            # Every request made in a citizen's name at the counter is in her access log, once.
             from gateway.identity import service as identity
 
-            identity.audit_on_behalf(principal, f"{request.method} {request.url_rule or request.path}")
+            action = f"{request.method} {request.url_rule or request.path}"
+            identity.audit_on_behalf(
+                principal, f"refused {response.status_code}: {action}" if refused else action
+            )
         return response
 
     @app.after_request

@@ -14,14 +14,15 @@ from flask import Flask, Response, request
 
 HSTS = "max-age=31536000; includeSubDomains"
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# The Swagger UI and ReDoc pages load their bundles from jsDelivr and run a small inline script.
+# The Swagger UI and ReDoc pages load their bundles from the app itself (gateway/docs_pages.py) and run a
+# small inline script; ReDoc renders in a blob: worker. Nothing from another host.
 HTML_CSP = (
     "default-src 'none'; "
-    "script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
-    "style-src 'self' https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'; "
-    "font-src https://fonts.gstatic.com; "
-    "img-src 'self' data: https://cdn.jsdelivr.net; "
-    "connect-src 'self'; worker-src blob:; "
+    "script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; "
+    "img-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 PERSONAL_PREFIXES = ("/api/v1/auth/", "/api/v1/me", "/api/v1/verify/")

@@ -346,7 +346,7 @@ def test_token_endpoint_accepts_http_basic_and_is_not_cached(client, machine_cli
     assert r.status_code == 401 and r.json["reason"] == "invalid_client"
 
 
-def test_counter_access_is_logged_once_per_request(client, citizen, staff):
+def test_counter_access_is_logged_once_per_request_refused_attempts_too(client, citizen, staff):
     mom = citizen()
     counter = staff(role="counter")
     headers = {**counter["headers"], "X-On-Behalf-Of": mom["resident"].nik, "X-On-Behalf-Reason": "loket 3"}
@@ -354,9 +354,15 @@ def test_counter_access_is_logged_once_per_request(client, citizen, staff):
     log = client.get("/api/v1/me/access-log", headers=mom["headers"]).json
     assert [entry["action"] for entry in log] == ["read:profile"]
     assert log[0]["at"].endswith("+07:00")  # stored UTC, shown in Asia/Jakarta
-    # a refused request read nothing, so it leaves no row
+    # A refused attempt in her name is in her log too, marked as refused (docs/counter.md §7).
     assert client.get("/api/v1/me/access-log", headers=headers).status_code == 403
-    assert len(client.get("/api/v1/me/access-log", headers=mom["headers"]).json) == 1
+    log = client.get("/api/v1/me/access-log", headers=mom["headers"]).json
+    assert [entry["action"] for entry in log] == ["refused 403: GET /api/v1/me/access-log", "read:profile"]
+    assert log[0]["actor_role"] == "counter" and log[0]["reason"] == "loket 3"
+    # Refused at the on-behalf check itself (no reason given): nobody was acting for her, nothing is written.
+    no_reason = {**counter["headers"], "X-On-Behalf-Of": mom["resident"].nik}
+    assert client.get("/api/v1/me", headers=no_reason).status_code == 422
+    assert len(client.get("/api/v1/me/access-log", headers=mom["headers"]).json) == 2
 
 
 def test_password_reset_answer_looks_the_same_for_unknown_accounts(client, citizen):
