@@ -159,6 +159,11 @@ class Session(Base):
     photo_content_type: Mapped[str | None] = mapped_column(String(20))
     pseudonymised_at: Mapped[datetime | None] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The visit's invoice at payments (none when a subscription covers it); paid only by invoice_paid.
+    invoice_id: Mapped[str | None] = mapped_column(String(36))
+    billing_code: Mapped[str | None] = mapped_column(String(20))
+    qris: Mapped[str | None] = mapped_column(String(512))
+    paid_at: Mapped[datetime | None] = mapped_column()
 
 
 class Plate(Base):
@@ -193,3 +198,40 @@ class CashReport(Base):
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_content_type: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Subscription(Base):
+    """Langganan: one calendar month for a plate and class, city-wide (no zones) or for chosen zones."""
+
+    __tablename__ = "parking_subscription"
+    __table_args__ = (Index("ix_parking_subscription_plate", "plate_key", "starts_on"),)
+
+    id: Mapped[str] = id_column()
+    resident_id: Mapped[str] = mapped_column(String(36), index=True)
+    plate: Mapped[str] = mapped_column(String(16))
+    plate_key: Mapped[str] = mapped_column(String(64))
+    vehicle_class: Mapped[str] = mapped_column(String(20))
+    zone_codes: Mapped[list] = mapped_column(default=list)  # [] = the whole city
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)  # exclusive
+    amount: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending | active | cancelled
+    invoice_id: Mapped[str | None] = mapped_column(String(36))
+    billing_code: Mapped[str | None] = mapped_column(String(20))
+    qris: Mapped[str | None] = mapped_column(String(512))
+    activated_at: Mapped[datetime | None] = mapped_column()
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReconciliationRun(Base):
+    """The nightly reconciliation of one local day and grouping, kept as it was computed."""
+
+    __tablename__ = "parking_reconciliation_run"
+    __table_args__ = (UniqueConstraint("day", "group", name="uq_parking_reconciliation_run"),)
+
+    id: Mapped[str] = id_column()
+    day: Mapped[date] = mapped_column(Date)
+    group: Mapped[str] = mapped_column(String(10))
+    computed_at: Mapped[datetime] = mapped_column()
+    result: Mapped[dict] = mapped_column()

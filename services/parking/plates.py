@@ -7,6 +7,7 @@ import hmac
 import re
 
 from gateway.kernel.settings import setting
+from services.parking.errors import invalid
 
 # Region codes of the civilian series (Korlantas). A plate outside them is a typo on a handheld.
 REGIONS = frozenset(
@@ -92,6 +93,14 @@ def normalise(raw: str) -> str:
     if number.startswith("0"):
         raise PlateProblem("The number does not start with 0")
     return " ".join(part for part in (region, number, suffix) if part)
+
+
+def checked(raw: str) -> str:
+    """normalise(), refusing a bad plate with 422 invalid_plate (naming the field)."""
+    try:
+        return normalise(raw)
+    except PlateProblem as problem:
+        raise invalid("plate", str(problem), "invalid_plate") from None
 
 
 def key(plate: str) -> str:

@@ -302,3 +302,85 @@ class CashReportPhoto(MethodView):
             UnitOfWork(read_only=True), principal=current_principal(), report_id=report_id
         )
         return Response(data, mimetype=content_type, headers={"Cache-Control": "private, no-store"})
+
+
+@blp.route("/reconciliation")
+class Reconciliation(MethodView):
+    @blp.auth("officer", "admin")
+    @blp.arguments(s.ReconciliationQuerySchema, location="query")
+    @blp.response(200, s.ReconciliationSchema)
+    @blp.alt_response(200, content_type="text/csv", description="with format=csv")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Visits, rupiah due/collected/settled and leakage flags per attendant, zone or device (JSON or CSV)"""
+        fmt = args.pop("format")
+        result = service.reconcile(UnitOfWork(read_only=True), principal=current_principal(), **args)
+        if fmt == "csv":
+            name = f"parkir-{args['group']}-{args['start']}-{args['end']}.csv"
+            return Response(
+                service.reconciliation_csv(result),
+                mimetype="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            )
+        return result
+
+
+@blp.route("/reconciliation/targets")
+class DepositTargets(MethodView):
+    @blp.auth("officer", "admin")
+    @blp.arguments(s.TargetQuerySchema, location="query")
+    @blp.response(200, s.TargetSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list:
+        """The month's 54% deposit target per point vs what it collected"""
+        return service.deposit_targets(UnitOfWork(read_only=True), principal=current_principal(), **args)
+
+
+@blp.route("/reconciliation/nightly")
+class NightlyRuns(MethodView):
+    @blp.auth("officer", "admin")
+    @blp.arguments(s.NightlyQuerySchema, location="query")
+    @blp.response(200, s.NightlySchema(many=True))
+    def get(self, args: dict[str, Any]) -> list:
+        """The stored nightly reconciliations (per local day and grouping)"""
+        return service.nightly_runs(UnitOfWork(read_only=True), principal=current_principal(), **args)
+
+
+@blp.route("/sessions/<session_id>/payment")
+class SessionPayment(MethodView):
+    @blp.auth("attendant", "officer", "citizen")
+    @blp.arguments(s.PaymentWaitSchema, location="query")
+    @blp.response(200, s.PaymentStatusSchema)
+    def get(self, args: dict[str, Any], session_id: str) -> dict[str, Any]:
+        """Is the visit paid? With wait=N the answer comes as soon as it is (long-poll, at most N s)"""
+        return service.wait_for_payment(
+            principal=current_principal(), session_id=session_id, wait=args["wait"]
+        )
+
+
+@blp.route("/pay/<reference>")
+class PayByReference(MethodView):
+    @blp.auth("citizen")
+    @blp.response(200, s.PayByReferenceSchema)
+    def get(self, reference: str) -> dict[str, Any]:
+        """Pay a visit from the app by the reference on its receipt: its QRIS and billing code"""
+        return service.pay_by_reference(UnitOfWork(), reference=reference)
+
+
+@blp.route("/subscriptions")
+class Subscriptions(MethodView):
+    @blp.auth("citizen")
+    @blp.response(200, s.SubscriptionSchema(many=True))
+    def get(self) -> list:
+        """My subscriptions (langganan), newest month first"""
+        rows = service.my_subscriptions(UnitOfWork(read_only=True), principal=current_principal())
+        return [service.subscriptions.view(r) for r in rows]
+
+    @blp.auth("citizen")
+    @blp.arguments(s.SubscriptionCreateSchema)
+    @blp.response(201, s.SubscriptionSchema)
+    @blp.alt_response(
+        409, schema=ErrorSchema, description="The plate has one for that month (subscription_exists)"
+    )
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Buy a monthly subscription for one of my plates (city-wide, or chosen zones); pay its QRIS"""
+        row = service.buy_subscription(UnitOfWork(), principal=current_principal(), **data)
+        return service.subscriptions.view(row)

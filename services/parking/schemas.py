@@ -205,6 +205,13 @@ class SessionSchema(Schema):
     offline = fields.Boolean()
     has_photo = fields.Boolean()
     pseudonymised = fields.Boolean()
+    billing_code = fields.String(
+        allow_none=True, metadata={"description": "payments' billing code (QRIS 62/05)"}
+    )
+    qris = fields.String(
+        allow_none=True, metadata={"description": "the dynamic QRIS while unpaid (62/07 = device)"}
+    )
+    paid_at = LocalDateTime(allow_none=True)
 
 
 class SessionQuerySchema(Schema):
@@ -315,3 +322,113 @@ class CashReportSchema(Schema):
 
 class CashReportQuerySchema(Schema):
     zone_code = fields.String(validate=ZONE_CODE)
+
+
+class ReconciliationQuerySchema(Schema):
+    start = fields.Date(required=True, data_key="from", metadata={"description": "first local day"})
+    end = fields.Date(required=True, data_key="to", metadata={"description": "last local day (inclusive)"})
+    group = fields.String(load_default="zone", validate=validate.OneOf(["attendant", "zone", "device"]))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class ReconciliationRowSchema(Schema):
+    key = fields.String(metadata={"description": "attendant id, zone code or device id"})
+    started = fields.Integer()
+    paid = fields.Integer()
+    subscription = fields.Integer()
+    unpaid = fields.Integer()
+    unpaid_share = fields.Float()
+    due = fields.Integer(metadata={"description": "rupiah due (visits not covered by a subscription)"})
+    collected = fields.Integer(metadata={"description": "rupiah paid by QRIS"})
+    settled = fields.Integer(
+        allow_none=True, metadata={"description": "rupiah settled by the bank (payments)"}
+    )
+    outside_zone = fields.Integer()
+    longest_gap_minutes = fields.Integer()
+    flags = fields.List(fields.String())
+
+
+class ReconciliationSchema(Schema):
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to")
+    group = fields.String()
+    rows = fields.List(fields.Nested(ReconciliationRowSchema))
+    totals = fields.Nested(ReconciliationRowSchema)
+
+
+class TargetQuerySchema(Schema):
+    month = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), metadata={"example": "2026-11"}
+    )
+
+
+class TargetSchema(Schema):
+    zone_code = fields.String()
+    month = fields.String()
+    potential = fields.Integer()
+    potential_source = fields.String(metadata={"description": "history (3 months before) or this_month"})
+    target = fields.Integer(metadata={"description": "54% of the potential"})
+    collected = fields.Integer()
+    settled = fields.Integer(allow_none=True)
+    met = fields.Boolean()
+
+
+class NightlyQuerySchema(Schema):
+    group = fields.String(load_default="zone", validate=validate.OneOf(["attendant", "zone", "device"]))
+    limit = fields.Integer(load_default=7, validate=validate.Range(min=1, max=90))
+
+
+class NightlySchema(Schema):
+    day = fields.Date()
+    group = fields.String()
+    computed_at = LocalDateTime()
+    result = fields.Nested(ReconciliationSchema)
+
+
+class PaymentWaitSchema(Schema):
+    wait = fields.Float(
+        load_default=0, validate=validate.Range(min=0, max=25), metadata={"description": "long-poll seconds"}
+    )
+
+
+class PaymentStatusSchema(Schema):
+    id = fields.String()
+    reference = fields.String()
+    amount = fields.Integer()
+    payment_state = fields.String()
+    paid_at = LocalDateTime(allow_none=True)
+
+
+class PayByReferenceSchema(Schema):
+    reference = fields.String()
+    zone_code = fields.String()
+    plate = fields.String(allow_none=True, metadata={"description": "masked"})
+    amount = fields.Integer()
+    payment_state = fields.String()
+    billing_code = fields.String(allow_none=True)
+    qris = fields.String(allow_none=True, metadata={"description": "dynamic QRIS payload while unpaid"})
+    invoice_id = fields.String(allow_none=True)
+
+
+class SubscriptionCreateSchema(Schema):
+    plate = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    vehicle_class = fields.String(required=True, validate=validate.OneOf(VEHICLE_CLASSES))
+    month = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), metadata={"example": "2026-12"}
+    )
+    zones = fields.List(
+        fields.String(validate=ZONE_CODE), load_default=list, validate=validate.Length(max=20)
+    )
+
+
+class SubscriptionSchema(Schema):
+    id = fields.String()
+    plate = fields.String()
+    vehicle_class = fields.String()
+    zones = fields.List(fields.String(), metadata={"description": "empty: the whole city"})
+    starts_on = fields.Date()
+    ends_on = fields.Date(metadata={"description": "last day (inclusive)"})
+    amount = fields.Integer()
+    state = fields.String()
+    billing_code = fields.String(allow_none=True)
+    qris = fields.String(allow_none=True)

@@ -7,6 +7,8 @@ Every function takes a UnitOfWork (not yet entered) and keyword arguments; `prin
 from __future__ import annotations
 
 from services.parking.service.access import PARKING_OPD, is_dishub, on_duty, zones_of
+from services.parking.service.billing import PURPOSE as PAYMENT_PURPOSE
+from services.parking.service.billing import invoice_paid, pay_by_reference, wait_for_payment
 from services.parking.service.enforcement import check
 from services.parking.service.reading import (
     get_photo,
@@ -19,6 +21,9 @@ from services.parking.service.reading import (
     remove_plate,
     verify_receipt,
 )
+from services.parking.service.reconciliation import as_csv as reconciliation_csv
+from services.parking.service.reconciliation import deposit_targets, nightly_runs, run_nightly
+from services.parking.service.reconciliation import report as reconcile
 from services.parking.service.reports import list_reports, report_cash_demand, report_photo
 from services.parking.service.sessions import Start, end_session, start_session, upload_batch
 from services.parking.service.staffing import (
@@ -29,10 +34,25 @@ from services.parking.service.staffing import (
     my_zones,
     register_device,
 )
+from services.parking.service.subscriptions import buy as buy_subscription
+from services.parking.service.subscriptions import mine as my_subscriptions
+from services.parking.service.subscriptions import remind_expiring
 from services.parking.service.tariffs import add_tariff_version, add_zone_event, event_rates, list_tariffs
 from services.parking.service.zones import create_zone, zone_at, zones_geojson
 
 __all__ = [
+    "PAYMENT_PURPOSE",
+    "buy_subscription",
+    "deposit_targets",
+    "invoice_paid",
+    "my_subscriptions",
+    "nightly_runs",
+    "pay_by_reference",
+    "reconcile",
+    "reconciliation_csv",
+    "remind_expiring",
+    "run_nightly",
+    "wait_for_payment",
     "PARKING_OPD",
     "Start",
     "add_tariff_version",

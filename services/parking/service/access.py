@@ -11,7 +11,7 @@ from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
 from gateway.errors import Forbidden
 from services.parking.errors import ZoneNotAssigned
-from services.parking.models import Assignment
+from services.parking.models import Assignment, Plate, Session
 
 # The OPD that runs on-street parking, employs the attendants and enforces (Dinas Perhubungan).
 PARKING_OPD = "DISHUB"
@@ -60,3 +60,18 @@ def require_assigned(uow: UnitOfWork, principal: Principal, zone_code: str, at: 
 def on_duty(uow: UnitOfWork, zone_code: str, at: datetime) -> list[str]:
     """The attendants assigned to a zone at a moment (for reports about what happened there then)."""
     return _assigned(uow, Assignment.attendant_id, Assignment.zone_code == zone_code, at)
+
+
+def owner_of(uow: UnitOfWork, plate_key: str) -> str | None:
+    """The resident who registered this plate, if any."""
+    return session_of(uow).scalar(select(Plate.resident_id).where(Plate.plate_key == plate_key))
+
+
+def may_see(uow: UnitOfWork, principal: Principal | None, row: Session) -> bool:
+    if principal is None:
+        return False
+    if principal.is_citizen:
+        return owner_of(uow, row.plate_key) == principal.resident_id
+    if principal.role == "attendant":
+        return row.attendant_id == principal.id
+    return is_dishub(principal)

@@ -3,7 +3,7 @@ allowed or not, until when, and why. The zone is found from the officer's locati
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +16,8 @@ from gateway.kernel.settings import setting
 from services.parking import plates
 from services.parking.errors import invalid
 from services.parking.models import Session
-from services.parking.service.access import require_dishub
-from services.parking.service.reading import owner_of
-from services.parking.service.sessions import normalise_plate
+from services.parking.service import subscriptions
+from services.parking.service.access import owner_of, require_dishub
 from services.parking.service.zones import zone_for
 
 # Why a visit is allowed: the strongest first.
@@ -49,7 +48,7 @@ def check(
     names the zone, the visit's reference and until when. A check of a registered owner's plate is
     in her access log."""
     require_dishub(principal)
-    normal = normalise_plate(plate)
+    normal = plates.checked(plate)
     now = clock.now()
     at = at or now
     if at > now + timedelta(seconds=int(setting("PARKING_MAX_CLOCK_SKEW_SECONDS"))):
@@ -70,6 +69,10 @@ def check(
         )
         row = session_of(uow).scalar(stmt)
         allowed, reason, until = _verdict(row, at, grace)
+        subscription = subscriptions.covering(uow, plate_key=key, zone_code=zone.code, at=at)
+        if subscription is not None and reason not in ("paid_session", "subscription"):
+            allowed, reason = True, "subscription"
+            until = datetime.combine(subscription.ends_on, time(), clock.local_tz())
         elsewhere = None
         if not allowed:
             elsewhere = session_of(uow).scalar(

@@ -17,23 +17,8 @@ from gateway.kernel import clock
 from services.parking import plates
 from services.parking.errors import PlateRegistered, SessionNotFound
 from services.parking.models import Plate, Session, Zone
-from services.parking.service.access import is_dishub
-from services.parking.service.sessions import normalise_plate, receipt_code
-
-
-def owner_of(uow: UnitOfWork, plate_key: str) -> str | None:
-    """The resident who registered this plate, if any."""
-    return session_of(uow).scalar(select(Plate.resident_id).where(Plate.plate_key == plate_key))
-
-
-def may_see(uow: UnitOfWork, principal: Principal | None, row: Session) -> bool:
-    if principal is None:
-        return False
-    if principal.is_citizen:
-        return owner_of(uow, row.plate_key) == principal.resident_id
-    if principal.role == "attendant":
-        return row.attendant_id == principal.id
-    return is_dishub(principal)
+from services.parking.service.access import is_dishub, may_see
+from services.parking.service.sessions import receipt_code
 
 
 def audit_read(uow: UnitOfWork, principal: Principal, rows: list[Session], action: str) -> None:
@@ -74,6 +59,9 @@ def view(row: Session) -> dict[str, Any]:
         "offline": row.offline,
         "has_photo": row.photo is not None,
         "pseudonymised": row.pseudonymised_at is not None,
+        "billing_code": row.billing_code,
+        "qris": row.qris if row.payment_state == "unpaid" else None,
+        "paid_at": row.paid_at,
     }
 
 
@@ -124,7 +112,7 @@ def list_sessions(
         if zone_code:
             stmt = stmt.where(Session.zone_code == zone_code)
         if plate:
-            stmt = stmt.where(Session.plate_key == plates.key(normalise_plate(plate)))
+            stmt = stmt.where(Session.plate_key == plates.key(plates.checked(plate)))
         if state:
             stmt = stmt.where(Session.state == state)
         if since:
@@ -189,7 +177,7 @@ def verify_receipt(uow: UnitOfWork, *, code: str) -> dict[str, Any]:
 
 def register_plate(uow: UnitOfWork, *, principal: Principal, plate: str, vehicle_class: str) -> Plate:
     """A citizen registers her plate: she then sees its visits (and can subscribe and pay for it)."""
-    normal = normalise_plate(plate)
+    normal = plates.checked(plate)
     with uow:
         session = session_of(uow)
         existing = session.scalar(select(Plate).where(Plate.plate == normal))

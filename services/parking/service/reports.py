@@ -20,7 +20,7 @@ from services.parking.errors import invalid
 from services.parking.events import CASH_DEMAND_REPORTED
 from services.parking.models import CashReport, Session, Zone
 from services.parking.service.access import is_dishub, on_duty
-from services.parking.service.sessions import normalise_plate, photo_of
+from services.parking.service.sessions import photo_of
 from services.parking.service.zones import zone_for
 
 REPORT_WINDOW = timedelta(days=30)
@@ -59,7 +59,7 @@ def report_cash_demand(
     photo: str | None = None,
 ) -> dict[str, Any]:
     """Record the report and publish it; complaints files it (confidential, for Dishub) after commit."""
-    normal = normalise_plate(plate)
+    normal = plates.checked(plate)
     now = clock.now()
     if occurred_at > now + timedelta(seconds=int(setting("PARKING_MAX_CLOCK_SKEW_SECONDS"))):
         raise invalid("occurred_at", "That moment has not happened yet", "clock_skew")

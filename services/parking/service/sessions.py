@@ -27,6 +27,7 @@ from services.parking.errors import (
     invalid,
 )
 from services.parking.models import Device, Session
+from services.parking.service import billing, subscriptions
 from services.parking.service.access import require_assigned
 from services.parking.service.tariffs import event_multiple, tariff_at
 from services.parking.service.zones import zone_by_code
@@ -34,13 +35,6 @@ from services.parking.service.zones import zone_by_code
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_MAX_SIDE = 1280  # enough to read a plate
 BATCH_MAX = 200
-
-
-def normalise_plate(raw: str) -> str:
-    try:
-        return plates.normalise(raw)
-    except plates.PlateProblem as problem:
-        raise invalid("plate", str(problem), "invalid_plate") from None
 
 
 def photo_of(raw: str | None) -> tuple[bytes | None, str | None]:
@@ -94,15 +88,17 @@ def _same_visit(row: Session, start: Start, plate: str, principal: Principal) ->
     )
 
 
-def _insert(uow: UnitOfWork, principal: Principal, start: Start, *, offline: bool, now: datetime) -> Session:
-    """The checks and the row, inside the caller's transaction."""
+def _insert(
+    uow: UnitOfWork, principal: Principal, start: Start, *, offline: bool, now: datetime
+) -> tuple[Session, bool]:
+    """The checks and the row, inside the caller's transaction; (row, created)."""
     session = session_of(uow)
-    plate = normalise_plate(start.plate)
+    plate = plates.checked(start.plate)
     at = start.started_at or now
     existing = session.get(Session, start.id)
     if existing is not None:
         if _same_visit(existing, start, plate, principal):
-            return existing
+            return existing, False
         raise SessionIdConflict("This session id belongs to another visit", extra={"session_id": start.id})
     zone = zone_by_code(uow, start.zone_code)
     require_assigned(uow, principal, zone.code, at)
@@ -152,16 +148,20 @@ def _insert(uow: UnitOfWork, principal: Principal, start: Start, *, offline: boo
         received_at=now,
     )
     session.add(row)
-    return row
+    session.flush()
+    if subscriptions.covering(uow, plate_key=key, zone_code=zone.code, at=at) is not None:
+        row.payment_state = "subscription"  # a subscribed plate needs no QRIS
+    else:
+        billing.open_invoice(uow, row, shown=not offline)
+    return row, True
 
 
 def start_session(uow: UnitOfWork, *, principal: Principal, start: Start) -> tuple[Session, bool]:
     """Start a visit now; (session, created). A retry with the same id returns the first one."""
     now = clock.now()
     with uow:
-        row = _insert(uow, principal, start, offline=False, now=now)
-        created = row in session_of(uow).new
         try:
+            row, created = _insert(uow, principal, start, offline=False, now=now)
             uow.commit()
         except IntegrityError:  # the same retry raced us to the insert: answer with the winner's row
             uow.session.rollback()  # type: ignore[union-attr]
@@ -172,7 +172,7 @@ def start_session(uow: UnitOfWork, *, principal: Principal, start: Start) -> tup
 def _retry_winner(principal: Principal, start: Start) -> Session:
     with UnitOfWork() as uow:
         row = session_of(uow).get(Session, start.id)
-        if row is None or not _same_visit(row, start, normalise_plate(start.plate), principal):
+        if row is None or not _same_visit(row, start, plates.checked(start.plate), principal):
             raise SessionIdConflict(
                 "This session id belongs to another visit", extra={"session_id": start.id}
             )
@@ -204,8 +204,7 @@ def upload_batch(uow_factory: Any, *, principal: Principal, items: list[Start]) 
             if item.ended_at is not None:
                 _check_device_time("ended_at", item.ended_at, now)
             with uow_factory() as uow:
-                row = _insert(uow, principal, item, offline=True, now=now)
-                created = row in session_of(uow).new
+                row, created = _insert(uow, principal, item, offline=True, now=now)
                 uow.commit()
                 accepted.append(
                     {"index": index, "id": row.id, "reference": row.reference, "created": created}
