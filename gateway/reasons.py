@@ -322,6 +322,17 @@ PERMITS = _section(
         ("oss_call_not_found", 404, "No such call to OSS"),
         ("oss_call_already_sent", 422, "OSS accepted this call already: nothing to resend"),
         ("unknown_oss_field", 422, "Only the call's own fields can be corrected"),
+        ("business_not_found", 404, "No business (NIB) from OSS names the caller as its responsible person"),
+        ("business_already_linked", 409, "The NIB is linked to another account"),
+        ("unknown_document", 422, "The permit type does not ask for this document (`errors.json.doc_code`)"),
+        ("invalid_document", 422, "The file was refused (`problem`: type, size, empty, content not its type)"),
+        ("documents_missing", 422, "Required documents are missing; `errors.json.documents` names them"),
+        ("reason_required", 422, "A correction request or a rejection must say why (`note`)"),
+        (
+            "review_rounds_exhausted",
+            409,
+            "The technical review used all its rounds (PBG: 5): recommend or reject",
+        ),
     ],
 )
 

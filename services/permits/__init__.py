@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from gateway.kernel.modules import ServiceModule
+from gateway.kernel.modules import Periodic, ServiceModule
 from services.permits import cli, jobs, routes
 
 MODULE = ServiceModule(
     name="permits",
     blueprints=(routes.blp, routes.oss_blp),
-    jobs=(jobs.send_oss_calls,),
+    jobs=(jobs.send_oss_calls, jobs.sla_sweep, jobs.expiry_reminders, jobs.reconcile_oss),
+    periodic=(
+        Periodic(jobs.sla_sweep, every=300),
+        Periodic(jobs.expiry_reminders, every=86400),
+        Periodic(jobs.reconcile_oss, every=86400),
+    ),
     commands=(cli.oss_simulator_cmd,),
 )

@@ -30,6 +30,7 @@ def step(
     principal = actor if isinstance(actor, Principal) else None
     row = History(
         application_id=app.id,
+        seq=(app.version or 0) + 1,
         at=now,
         action=action,
         from_state=app.state,

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from gateway.db import UnitOfWork
-from services.permits import outbound
+from services.permits import deadlines, outbound, reconcile
 
 
 def send_oss_calls(application_id: str, **_: object) -> dict[str, int]:
     """Send the application's pending OSS calls in order (raises while OSS is unreachable: retried)."""
     return outbound.send_pending(UnitOfWork(), application_id=application_id)
+
+
+def sla_sweep(**_: object) -> dict[str, int]:
+    """Reminders, escalations, fiktif positif and void applications (each act once)."""
+    return deadlines.sweep(UnitOfWork())
+
+
+def expiry_reminders(**_: object) -> dict[str, int]:
+    """Owners reminded before their permits expire; expired permits marked."""
+    return deadlines.expiry(UnitOfWork())
+
+
+def reconcile_oss(**_: object) -> dict[str, int]:
+    """The nightly comparison with OSS's checkLicenseStatus."""
+    return reconcile.run(UnitOfWork())

@@ -88,6 +88,10 @@ class Application(Base):
     due_at: Mapped[datetime | None] = mapped_column()  # the whole application's working-day deadline
     step_due_at: Mapped[datetime | None] = mapped_column()
     decided_at: Mapped[datetime | None] = mapped_column()
+    step_started_at: Mapped[datetime | None] = mapped_column()
+    # The clock is stopped while the applicant owes something (a correction, the payment): since when, why.
+    paused_at: Mapped[datetime | None] = mapped_column()
+    pause_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -100,6 +104,7 @@ class History(Base):
 
     id: Mapped[str] = id_column()
     application_id: Mapped[str] = mapped_column(ForeignKey("permits_application.id", ondelete="CASCADE"))
+    seq: Mapped[int | None] = mapped_column(Integer)  # the application's version this step made: the order
     at: Mapped[datetime] = mapped_column(default=utcnow)
     action: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str | None] = mapped_column(String(24))
@@ -202,3 +207,16 @@ class OssCall(Base):
     response: Mapped[dict | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class SlaMark(Base):
+    """A reminder, escalation or expiry notice done for an application (once per step, even when sweeps
+    overlap): the sweep claims the mark before it acts."""
+
+    __tablename__ = "permits_sla_mark"
+    __table_args__ = (UniqueConstraint("application_id", "step", name="uq_permits_sla_mark"),)
+
+    id: Mapped[str] = id_column()
+    application_id: Mapped[str] = mapped_column(ForeignKey("permits_application.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

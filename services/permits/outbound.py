@@ -111,6 +111,11 @@ def push_licence(uow: UnitOfWork, app: Application, final: dict[str, Any]) -> Os
     return _record(uow, app, "receiveLicense", payload)
 
 
+def resend(uow: UnitOfWork, app: Application, call: OssCall) -> OssCall:
+    """The same call once more, as a new call in line (the reconciliation found OSS behind us)."""
+    return _record(uow, app, call.method, dict(call.payload))
+
+
 # ---- the job: send an application's pending calls, in order ------------------------------------------
 
 

@@ -9,8 +9,9 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
-from gateway.extensions import Blueprint
-from services.permits import catalogue, intake, oss, outbound, service
+from gateway.extensions import Blueprint, ErrorSchema
+from gateway.kernel.etags import check_if_match, if_match_sent
+from services.permits import applications, catalogue, intake, oss, outbound, service
 from services.permits import schemas as s
 from services.permits.errors import UnknownPermitType
 
@@ -156,3 +157,219 @@ class FeeQuote(MethodView):
         if permit_type is None:
             raise UnknownPermitType(f"No permit type {code}")
         return {"permit_type": code, "amount": service.quote(permit_type, data["data"])}
+
+
+# ---- businesses and applications ----------------------------------------------------------------------
+
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "optional: the ETag of the application as you last read it (else 412)",
+}
+NOT_FOUND = {"schema": ErrorSchema, "description": "No such application, or not one you may see"}
+
+
+def _expected_version(application_id: str) -> int | None:
+    """The version an If-Match names, checked against the caller's current view (None without one)."""
+    if not if_match_sent():
+        return None
+    current = applications.get(
+        UnitOfWork(), principal=current_principal(), application_id=application_id, audited=False
+    )
+    check_if_match(blp, current, s.PermitApplicationSchema, what="application")
+    return current["version"]
+
+
+@blp.route("/businesses")
+class Businesses(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.response(200, s.BusinessSchema(many=True))
+    def get(self) -> list:
+        """The businesses (NIBs) linked to me (the counter: X-On-Behalf-Of)"""
+        return applications.my_businesses(UnitOfWork(), principal=current_principal())
+
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.BusinessLinkSchema)
+    @blp.response(200, s.BusinessSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No NIB from OSS names you as responsible")
+    @blp.alt_response(409, schema=ErrorSchema, description="Linked to another account")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Link my NIB: OSS must name me (my NIK) as the person responsible"""
+        return applications.link_business(UnitOfWork(), principal=current_principal(), nib=data["nib"])
+
+
+@blp.route("/applications")
+class Applications(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.PermitApplicationCreateSchema)
+    @blp.etag
+    @blp.response(201, s.PermitApplicationSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No business of yours has this NIB")
+    @blp.alt_response(422, schema=ErrorSchema, description="Unknown permit type or invalid data")
+    def post(self, data: dict[str, Any]) -> Any:
+        """File an application for one of my businesses (the counter: for the owner present, audited)"""
+        return applications.create(UnitOfWork(), principal=current_principal(), data=data)
+
+    @blp.auth("officer", "admin")
+    @blp.arguments(s.PermitQueueArgsSchema, location="query")
+    @blp.response(200, s.PermitQueueItemSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
+        """The queue of my OPD (DPMPTSP: all), overdue first, then by step deadline"""
+        rows, total = service.queue(
+            UnitOfWork(),
+            principal=current_principal(),
+            args=args,
+            limit=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("/mine")
+class Mine(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.response(200, s.MyPermitsSchema)
+    def get(self) -> Any:
+        """My permits and applications, by the NIBs linked to me"""
+        return service.mine(UnitOfWork(), principal=current_principal())
+
+
+@blp.route("/applications/<application_id>")
+class ApplicationDetail(MethodView):
+    @blp.auth("citizen", "counter", "officer", "admin")
+    @blp.etag
+    @blp.response(200, s.PermitApplicationSchema)
+    @blp.alt_response(404, **NOT_FOUND)
+    def get(self, application_id: str) -> Any:
+        """An application: data, documents, the clock with every pause and its reason, history, actions"""
+        return applications.get(UnitOfWork(), principal=current_principal(), application_id=application_id)
+
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.PermitApplicationDataSchema)
+    @blp.etag
+    @blp.response(200, s.PermitApplicationSchema)
+    @blp.alt_response(404, **NOT_FOUND)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not being completed or corrected")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
+    def patch(self, data: dict[str, Any], application_id: str) -> Any:
+        """Set the permit type's fields while completing or correcting (If-Match required)"""
+        current = applications.get(
+            UnitOfWork(), principal=current_principal(), application_id=application_id, audited=False
+        )
+        check_if_match(blp, current, s.PermitApplicationSchema, what="application")
+        return applications.update_data(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            data=data["data"],
+            expected_version=current["version"],
+        )
+
+
+@blp.route("/applications/<application_id>/documents")
+class ApplicationDocuments(MethodView):
+    @blp.auth("citizen", "counter")
+    @blp.arguments(s.PermitDocumentUploadSchema)
+    @blp.etag
+    @blp.response(201, s.PermitApplicationSchema)
+    @blp.alt_response(404, **NOT_FOUND)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not being completed or corrected")
+    @blp.alt_response(422, schema=ErrorSchema, description="Not a document of this type, or a bad file")
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Upload a required document (type, size and magic bytes checked; replaces an earlier one)"""
+        return applications.upload(
+            UnitOfWork(), principal=current_principal(), application_id=application_id, doc=data
+        )
+
+
+@blp.route("/applications/<application_id>/documents/<upload_id>")
+class ApplicationDocument(MethodView):
+    @blp.auth("citizen", "counter", "officer", "admin")
+    @blp.response(200, description="The file as uploaded")
+    @blp.alt_response(404, **NOT_FOUND)
+    def get(self, application_id: str, upload_id: str) -> Response:
+        """Download an uploaded document (the applicant; officers working it, audited)"""
+        row = applications.document(
+            UnitOfWork(), principal=current_principal(), application_id=application_id, upload_id=upload_id
+        )
+        response = Response(row.content, mimetype=row.content_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{row.id}"'
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+@blp.route("/applications/<application_id>/actions")
+class ApplicationActions(MethodView):
+    @blp.auth("citizen", "counter", "officer", "admin")
+    @blp.arguments(s.PermitActionSchema)
+    @blp.etag
+    @blp.response(200, s.PermitApplicationSchema)
+    @blp.alt_response(404, **NOT_FOUND)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not possible in this state (invalid_transition)")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
+    @blp.alt_response(422, schema=ErrorSchema, description="Requirements missing, or no reason given")
+    @blp.doc(parameters=[IF_MATCH])
+    def post(self, data: dict[str, Any], application_id: str) -> Any:
+        """Act on an application: submit, request/answer a correction, complete a step, approve, reject"""
+        return applications.act(
+            UnitOfWork(),
+            principal=current_principal(),
+            application_id=application_id,
+            action=data["action"],
+            note=data.get("note"),
+            expected_version=_expected_version(application_id),
+        )
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @blp.public
+    @blp.arguments(s.PermitRegisterArgsSchema, location="query")
+    @blp.response(200, s.PermitRegisterItemSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
+        """The public register of issued permits (business, type, number, dates, status; no personal data)"""
+        rows, total = service.register(
+            UnitOfWork(),
+            args=args,
+            limit=pagination_parameters.page_size,
+            offset=pagination_parameters.first_item,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("/files/<token>")
+class PermitFile(MethodView):
+    @blp.public
+    @blp.response(200, description="The signed permit PDF", content_type="application/pdf")
+    @blp.alt_response(404, schema=ErrorSchema, description="Not a genuine link")
+    @blp.alt_response(409, schema=ErrorSchema, description="Still being signed (document_not_ready)")
+    def get(self, token: str) -> Response:
+        """The signed PDF behind OSS's file_izin link (the token in the link is signed)"""
+        filename, pdf = service.permit_file(UnitOfWork(), token=token)
+        response = Response(pdf, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+
+
+@blp.route("/permits/<permit_id>/status")
+class PermitStatus(MethodView):
+    @blp.auth("officer", "admin")
+    @blp.arguments(s.PermitStatusSchema)
+    @blp.response(200, s.PermitLinkSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such permit")
+    @blp.alt_response(409, schema=ErrorSchema, description="Revoked already")
+    def post(self, data: dict[str, Any], permit_id: str) -> Any:
+        """Warn (60), suspend (70) or revoke (80) a permit: shown on its verification page, told to OSS"""
+        return service.set_permit_status(
+            UnitOfWork(),
+            principal=current_principal(),
+            permit_id=permit_id,
+            kd_status=data["kd_status"],
+            note=data["note"],
+        )

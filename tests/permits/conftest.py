@@ -3,6 +3,7 @@ signed the way OSS signs them, and the staff of DPMPTSP and Dinas PUTR."""
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -89,3 +90,89 @@ def dpmptsp(staff: Callable[..., dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture
 def putr(staff: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     return staff("officer", "DINAS_PUTR")
+
+
+PB_UMKU = "068000000001"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PBG_DATA = {
+    "luas_lantai": 120,
+    "jumlah_lantai": 2,
+    "fungsi": "usaha",
+    "kelas_bangunan": "sederhana",
+    "alamat_bangunan": "Jl. Merdeka No. 45",
+}
+UMKU_DATA = {"luas_gerai_m2": 150, "nama_gerai": "Swalayan Maju"}
+
+
+def upload_body(doc_code: str, content: bytes = PDF, content_type: str = "application/pdf") -> dict[str, Any]:
+
+    return {
+        "doc_code": doc_code,
+        "filename": f"{doc_code}.pdf",
+        "content_type": content_type,
+        "content_base64": base64.b64encode(content).decode(),
+    }
+
+
+class Journey:
+    """An owner's application as the API shows it, with the calls a test makes on it."""
+
+    def __init__(self, client: FlaskClient, owner: dict[str, Any], data_nib: dict[str, Any], app_id: str):
+        self.client, self.owner, self.data_nib, self.id = client, owner, data_nib, app_id
+
+    @property
+    def url(self) -> str:
+        return f"/api/v1/permits/applications/{self.id}"
+
+    def get(self, who: dict[str, Any] | None = None) -> Any:
+        r = self.client.get(self.url, headers=(who or self.owner)["headers"])
+        assert r.status_code == 200, r.json
+        return r
+
+    def act(
+        self, who: dict[str, Any], action: str, note: str | None = None, expect: int = 200, **kw: Any
+    ) -> Any:
+        body = {"action": action} | ({"note": note} if note else {})
+        r = self.client.post(f"{self.url}/actions", json=body, headers=who["headers"] | kw.get("headers", {}))
+        assert r.status_code == expect, r.json
+        return r.json
+
+    def fill(self, data: dict[str, Any]) -> Any:
+        etag = self.get().headers["ETag"]
+        r = self.client.patch(
+            self.url, json={"data": data}, headers=self.owner["headers"] | {"If-Match": etag}
+        )
+        assert r.status_code == 200, r.json
+        return r.json
+
+    def upload(self, doc_code: str, expect: int = 201, **kw: Any) -> Any:
+        r = self.client.post(
+            f"{self.url}/documents", json=upload_body(doc_code, **kw), headers=self.owner["headers"]
+        )
+        assert r.status_code == expect, r.json
+        return r.json
+
+    def complete(self, data: dict[str, Any]) -> Any:
+        self.fill(data)
+        for code in self.get().json["required_documents"]:
+            self.upload(code)
+        return self.act(self.owner, "submit")
+
+
+@pytest.fixture
+def owner_journey(
+    client: FlaskClient, citizen: Callable[..., dict[str, Any]], push_nib: Callable[..., Any]
+) -> Callable[..., Journey]:
+    """OSS pushes a NIB naming a citizen as responsible, she links it: her application from the checklist."""
+
+    def _make(kd_izin: str = PBG, who: dict[str, Any] | None = None) -> Journey:
+        owner = who or citizen()
+        _, data_nib = push_nib([{"kd_izin": kd_izin}], responsible_nik=owner["resident"].nik)
+        r = client.post("/api/v1/permits/businesses", json={"nib": data_nib["nib"]}, headers=owner["headers"])
+        assert r.status_code == 200, r.json
+        mine = client.get("/api/v1/permits/mine", headers=owner["headers"]).json
+        [item] = [a for a in mine["applications"] if a["nib"] == data_nib["nib"]]
+        return Journey(client, owner, data_nib, item["id"])
+
+    return _make
