@@ -327,7 +327,6 @@ PERMITS = _section(
         ("unknown_document", 422, "The permit type does not ask for this document (`errors.json.doc_code`)"),
         ("invalid_document", 422, "The file was refused (`problem`: type, size, empty, content not its type)"),
         ("documents_missing", 422, "Required documents are missing; `errors.json.documents` names them"),
-        ("reason_required", 422, "A correction request or a rejection must say why (`note`)"),
         (
             "review_rounds_exhausted",
             409,

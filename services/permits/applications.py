@@ -326,7 +326,7 @@ def act(
         if action in ("request_correction", "reject") and not note:
             raise ValidationFailed(
                 "Say why: the applicant sees it",
-                reason="reason_required",
+                reason="note_required",
                 errors={"json": {"note": ["Required"]}},
             )
         now = clock.now()

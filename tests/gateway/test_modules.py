@@ -90,4 +90,7 @@ def test_the_app_declares_adminduk_events_and_the_periodic_jobs(app):
         "services.payments.jobs:poll_acquirer": 60,
         "services.parking.jobs:reconcile_nightly": 3600,
         "services.parking.jobs:remind_subscriptions": 3600,
+        "services.permits.jobs:sla_sweep": 300,
+        "services.permits.jobs:expiry_reminders": 86400,
+        "services.permits.jobs:reconcile_oss": 86400,
     }

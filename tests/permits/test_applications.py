@@ -96,7 +96,7 @@ def test_officers_act_only_on_their_own_step(client, owner_journey, dpmptsp, put
     assert journey.act(dpmptsp, "approve", expect=409)["reason"] == "invalid_transition"
     dinkes = staff("officer", "DINKES")
     assert client.get(journey.url, headers=dinkes["headers"]).status_code == 404
-    assert journey.act(dpmptsp, "reject", expect=422)["reason"] == "reason_required"
+    assert journey.act(dpmptsp, "reject", expect=422)["reason"] == "note_required"
     view = journey.act(dpmptsp, "complete_step")
     assert (
         view["state"] == "technical_review"
