@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.db import UnitOfWork
-from services.permits import deadlines, outbound, reconcile
+from services.permits import deadlines, fees, outbound, reconcile
 
 
 def send_oss_calls(application_id: str, **_: object) -> dict[str, int]:
@@ -24,3 +24,13 @@ def expiry_reminders(**_: object) -> dict[str, int]:
 def reconcile_oss(**_: object) -> dict[str, int]:
     """The nightly comparison with OSS's checkLicenseStatus."""
     return reconcile.run(UnitOfWork())
+
+
+def on_invoice_paid(invoice_id: str, purpose: str, purpose_ref: str, **_: object) -> str:
+    """payments.invoice_paid: a retribusi paid moves its application on (other purposes are ignored)."""
+    return fees.on_paid(UnitOfWork(), invoice_id=invoice_id, purpose=purpose, purpose_ref=purpose_ref)
+
+
+def on_invoice_expired(invoice_id: str, purpose: str, purpose_ref: str, **_: object) -> str:
+    """payments.invoice_expired: a retribusi unpaid by its deadline voids its application."""
+    return fees.on_expired(UnitOfWork(), invoice_id=invoice_id, purpose=purpose, purpose_ref=purpose_ref)

@@ -64,7 +64,11 @@ def push_status(
         return None
     billing = None
     if kd_status in ("30", "31") and app.billing_code:
-        billing = {"kd_billing": app.billing_code, "nominal": app.fee_amount or 0, "tgl_expire": None}
+        billing = {
+            "kd_billing": app.billing_code,
+            "nominal": app.fee_amount or 0,
+            "tgl_expire": oss.oss_time(app.step_due_at) if app.step_due_at else None,
+        }
     payload = {
         "IZINSTATUS": {
             "nib": app.nib,
@@ -83,14 +87,6 @@ def push_status(
         }
     }
     return _record(uow, app, "receiveLicenseStatus", payload)
-
-
-def set_billing_expiry(call: OssCall, expires: str) -> None:
-    """The billing's expiry, once the invoice exists (data_pnbp.tgl_expire)."""
-    inner = dict(call.payload["IZINSTATUS"])
-    if inner.get("data_pnbp"):
-        inner["data_pnbp"] = {**inner["data_pnbp"], "tgl_expire": expires}
-        call.payload = {"IZINSTATUS": inner}
 
 
 def push_licence(uow: UnitOfWork, app: Application, final: dict[str, Any]) -> OssCall | None:

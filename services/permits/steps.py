@@ -174,6 +174,7 @@ def paid(uow: UnitOfWork, app: Application, *, now: datetime, sla: SlaClock) -> 
 def void(uow: UnitOfWork, app: Application, *, now: datetime) -> None:
     """Unpaid by the payment deadline: the application is void (33)."""
     APPLICATIONS.check(app.state, "void", role=SYSTEM)
+    fees.cancel_open_invoice(uow, app)
     app.decided_at = now
     history.step(
         uow,
