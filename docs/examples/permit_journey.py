@@ -162,11 +162,13 @@ def main() -> int:
 
     if view["state"] == "awaiting_payment":
         print("5. The retribusi")
-        pay(base, budi, view)
+        pay(args.acquirer.rstrip("/"), budi, view)
         wait_for(
             "the payment",
             lambda: budi("GET", f"/api/v1/permits/applications/{app_id}")["state"] == "approval",
+            120,
         )
+        print("  paid: payments.invoice_paid → OSS status 32, on to approval")
 
     print("6. DPMPTSP approves: the permit is numbered, signed and sent to OSS")
     view = dpmptsp.act(app_id, "approve", "Memenuhi persyaratan")
