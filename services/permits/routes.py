@@ -249,7 +249,7 @@ class ApplicationDetail(MethodView):
         return applications.get(UnitOfWork(), principal=current_principal(), application_id=application_id)
 
     @blp.auth("citizen", "counter")
-    @blp.arguments(s.PermitApplicationDataSchema)
+    @blp.arguments(s.PermitDataPatchSchema)
     @blp.etag
     @blp.response(200, s.PermitApplicationSchema)
     @blp.alt_response(404, **NOT_FOUND)

@@ -111,7 +111,7 @@ class PermitApplicationCreateSchema(Schema):
     )
 
 
-class PermitApplicationDataSchema(Schema):
+class PermitDataPatchSchema(Schema):
     data = fields.Dict(required=True, metadata={"description": "fields to set (merged into the data)"})
 
 
