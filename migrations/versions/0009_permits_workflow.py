@@ -1,7 +1,7 @@
 """permits workflow: the clock's pause on an application, the order of history rows, the sweep's marks
 
-Revision ID: 0007_permits_workflow
-Revises: 0006_payments_acquirer
+Revision ID: 0009_permits_workflow
+Revises: 0008_parking_payments
 Create Date: 2026-12-02 01:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import gateway.db
 
-revision: str = "0007_permits_workflow"
-down_revision: str | None = "0006_payments_acquirer"
+revision: str = "0009_permits_workflow"
+down_revision: str | None = "0008_parking_payments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
