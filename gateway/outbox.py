@@ -17,6 +17,9 @@ from gateway.db import Base, Database, UnitOfWork, get_database, id_column, new_
 log = logging.getLogger(__name__)
 
 SWEEP_GRACE = timedelta(seconds=5)
+RETRY = q.RETRY
+"""The back-off every job gets (RQ retries a failed job after each delay): services size their own
+attempt counts by it instead of reaching into the queue."""
 
 
 class OutboxJob(Base):

@@ -6,12 +6,14 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import sys
 import tomllib
 from pathlib import Path
 
 import services
 from gateway import queue as q
 from gateway.kernel.modules import ServiceModule, build_registry
+from tests.reason_scan import scan
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTED = [m.name for m in services.MODULES]
@@ -59,9 +61,134 @@ def _contracts() -> list[dict]:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
 
 
+def _contract(name_start: str) -> dict:
+    [contract] = [c for c in _contracts() if c["name"].startswith(name_start)]
+    return contract
+
+
 def test_import_linter_independence_contract_lists_every_service():
     independence = [c for c in _contracts() if c["type"] == "independence"]
     assert [sorted(c["modules"]) for c in independence] == [sorted(f"services.{n}" for n in LISTED)]
+    # The one way across: the api.py of a service that has one (payments: services/payments/api.py),
+    # derived from the list and the tree, so it holds before such a service exists and after.
+    [contract] = independence
+    with_api = [n for n in LISTED if (ROOT / "services" / n / "api.py").exists()]
+    assert sorted(contract.get("ignore_imports", [])) == sorted(
+        f"services.** -> services.{n}.api" for n in with_api
+    )
+    assert contract["unmatched_ignore_imports_alerting"] == "none"  # a new api before its first caller
+
+
+# What services may import from the gateway; every other gateway module is named (or matched by a
+# "package.*" pattern) in the forbidden contract, so a new gateway module is classified on purpose.
+PUBLIC_GATEWAY = (
+    "gateway",
+    "gateway.audit",
+    "gateway.auth",
+    "gateway.db",
+    "gateway.documents",  # its __all__: Document, issue, revoke, pdf_url, verify_url, render, MONTHS_ID, …
+    "gateway.errors",
+    "gateway.events",
+    "gateway.extensions",
+    "gateway.identity",  # its __all__: Resident, CitizenAccount, Staff, Opd, digest
+    "gateway.identity.nik",
+    "gateway.identity.phones",
+    "gateway.identity.schemas",
+    "gateway.identity.service",
+    "gateway.identity.wilayah",
+    "gateway.kernel.*",
+    "gateway.kernel",
+    "gateway.notify",
+    "gateway.outbox",
+)
+
+
+def _matches(module: str, pattern: str) -> bool:
+    """import-linter's reading: 'a.*' is a's children (and below), 'a.b' is a.b and below."""
+    if pattern.endswith(".*"):
+        return module.startswith(pattern[:-1])
+    return module == pattern or module.startswith(pattern + ".")
+
+
+def _gateway_modules() -> list[str]:
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in (ROOT / "gateway").rglob("*.py")
+    )
+
+
+def test_every_gateway_module_is_either_public_to_services_or_forbidden_to_them():
+    contract = _contract("services import only the gateway's public modules")
+    assert contract["type"] == "forbidden" and contract["source_modules"] == ["services"]
+    assert contract["allow_indirect_imports"] is True  # a public module may use internals itself
+    forbidden = contract["forbidden_modules"]
+
+    def public(module: str) -> bool:  # exact names, except the kernel whose every module is public
+        return module in PUBLIC_GATEWAY or any(
+            p.endswith(".*") and _matches(module, p) for p in PUBLIC_GATEWAY
+        )
+
+    unclassified = [
+        m for m in _gateway_modules() if not public(m) and not any(_matches(m, f) for f in forbidden)
+    ]
+    assert unclassified == [], "add each to forbidden_modules in pyproject.toml, or to PUBLIC_GATEWAY here"
+    both = [m for m in _gateway_modules() if public(m) and any(_matches(m, f) for f in forbidden)]
+    assert both == []
+
+
+def test_import_linter_layers_contract_covers_every_service_and_its_features():
+    contract = _contract("inside a service:")
+    assert contract["type"] == "layers"
+    assert contract["layers"] == ["(routes)", "(service) : (jobs)", "(models)"]
+    assert contract["containers"] == ["services.*", "services.*.*"]  # new services are covered as they come
+
+
+# ---- the skeleton: every listed service is shaped the same way ----------------------------------------
+
+
+def _feature_packages(package: Path) -> list[Path]:
+    """The service itself when it has one use-case layer, else each sub-package with its own routes."""
+    if (package / "service.py").exists() or (package / "service" / "__init__.py").exists():
+        return [package]
+    return sorted(p.parent for p in package.glob("*/routes.py"))
+
+
+def test_each_service_has_the_skeleton():
+    problems = []
+    for module in services.MODULES:
+        package = ROOT / "services" / module.name
+        if not (package / "errors.py").exists():
+            problems.append(f"services/{module.name}/errors.py")
+        if module.events and not (package / "events.py").exists():
+            problems.append(f"services/{module.name}/events.py (it declares events)")
+        features = _feature_packages(package)
+        if not features:
+            problems.append(f"services/{module.name}: no service.py, service/ or sub-package with routes.py")
+        for feature in features:
+            where = feature.relative_to(ROOT)
+            problems += [f"{where}/{n}" for n in ("routes.py", "schemas.py") if not (feature / n).exists()]
+            if not ((feature / "service.py").exists() or (feature / "service" / "__init__.py").exists()):
+                problems.append(f"{where}/service.py or {where}/service/")
+        routes_modules = [
+            m
+            for name, m in sys.modules.items()
+            if name.startswith(f"services.{module.name}.") and name.endswith(".routes")
+        ]
+        for blp in module.blueprints:
+            if not any(vars(m).get(attr) is blp for m in routes_modules for attr in vars(m)):
+                problems.append(
+                    f"services/{module.name}: blueprint {blp.name!r} is not exposed by a routes.py"
+                )
+    assert problems == [], "missing from the service skeleton (docs/architecture.md)"
+
+
+def test_the_reason_scan_reaches_every_service():
+    """tests/gateway/test_error_catalogue.py checks every reason the scan finds against the catalogue;
+    this makes sure the scan finds each listed service's reasons (sub-packages included)."""
+    raising = {
+        Path(site.where.split(":")[0]).parts[1] for site in scan().sites if site.where.startswith("services/")
+    }
+    assert sorted(set(LISTED) - raising) == []
 
 
 # ---- size: small modules named after the domain (issue 8: no module over ~600 lines, no function over ~80)

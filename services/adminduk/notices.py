@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway import notify
+from gateway import documents, notify
 from gateway.db import UnitOfWork
-from gateway.documents import jobs as document_jobs
-from gateway.documents.models import Document
-from gateway.identity.models import CitizenAccount
+from gateway.documents import Document
+from gateway.identity import CitizenAccount
 from services.adminduk.births.models import Birth
 from services.adminduk.deaths.models import Death
 
@@ -64,7 +63,7 @@ def ensure_rendered(model: type[Birth] | type[Death], row_id: str) -> None:
             else []
         )
     for document_id in pending:
-        document_jobs.render(document_id)
+        documents.render(document_id)
 
 
 def locked(uow: UnitOfWork, model: type[Birth] | type[Death], row_id: str) -> Birth | Death | None:

@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from gateway import documents
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
-from gateway.documents import service as documents
-from gateway.documents.models import Document
+from gateway.documents import Document
 from gateway.errors import Conflict, Forbidden, NotFound
-from gateway.identity.models import Resident
+from gateway.identity import Resident
 from services.adminduk.births.models import Birth
 from services.adminduk.common import is_disdukcapil_officer
 from services.adminduk.deaths.models import Death

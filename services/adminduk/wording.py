@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from gateway.documents.render import MONTHS_ID as MONTHS
+from gateway.documents import MONTHS_ID as MONTHS
 from gateway.identity import nik as nik_rules
 
 SEX = {"L": "LAKI-LAKI", "P": "PEREMPUAN"}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from gateway.db import UnitOfWork, session_of
-from gateway.identity.models import Staff
+from gateway.identity import Staff
 from services.parking import geo
 from services.parking.models import Assignment, Device, Zone
 from services.parking.service import tariffs

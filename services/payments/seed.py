@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.db import UnitOfWork, session_of
-from gateway.identity.models import Resident
+from gateway.identity import Resident
 from services.payments import api
 
 DEMO_PAYER_NIK = "1272015203959001"  # the demo mother (gateway/demo.py)

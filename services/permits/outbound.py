@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway import outbox
-from gateway import queue as q
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, utcnow
 from gateway.errors import Forbidden, ValidationFailed
@@ -20,7 +19,7 @@ from services.permits.errors import OssCallNotFound
 from services.permits.models import Application, OssCall
 from services.permits.settings import settings
 
-MAX_ATTEMPTS = len(q.RETRY) + 1  # the first try and every retry of the queue's back-off
+MAX_ATTEMPTS = len(outbox.RETRY) + 1  # the first try and every retry of the queue's back-off
 STAFF_OPD = "DPMPTSP"
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from gateway import notify
 from gateway.db import UnitOfWork
-from gateway.identity.models import CitizenAccount
+from gateway.identity import CitizenAccount
 from gateway.kernel.clock import local_tz
 from services.adminduk import wording
 from services.adminduk.applications import service  # (imports this module back, for job references)

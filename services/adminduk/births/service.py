@@ -12,10 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from gateway import audit, events, outbox
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, new_id, session_of
-from gateway.documents.models import Document
+from gateway.documents import Document
 from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from gateway.identity import wilayah
-from gateway.identity.models import Resident
+from gateway.identity import Resident, wilayah
 from gateway.identity.service import subject_resident_id
 from gateway.kernel import clock
 from gateway.kernel.clock import local_today, local_tz

@@ -6,12 +6,11 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from gateway import audit, outbox
+from gateway import audit, documents, outbox
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
-from gateway.documents import service as documents
 from gateway.errors import Conflict, NotFound, ValidationFailed
-from gateway.identity.models import Resident
+from gateway.identity import Resident
 from gateway.identity.service import subject_resident_id
 from gateway.kernel import clock
 from gateway.kernel.clock import local_today

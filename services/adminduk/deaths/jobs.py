@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.db import UnitOfWork
-from gateway.identity.models import Resident
+from gateway.identity import Resident
 from services.adminduk import wording
 from services.adminduk.deaths.models import Death
 from services.adminduk.notices import ensure_rendered, locked, tell

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from gateway import audit, events, outbox
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
-from gateway.documents.models import Document
+from gateway.documents import Document
 from gateway.errors import Conflict, NotFound
+from gateway.identity import Resident
 from gateway.identity import service as identity
-from gateway.identity.models import Resident
 from gateway.identity.service import resident_by_nik, subject_resident_id
 from gateway.kernel import clock
 from gateway.kernel.clock import local_today, local_tz

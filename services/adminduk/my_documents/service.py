@@ -6,12 +6,11 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from gateway import audit
+from gateway import audit, documents
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
-from gateway.documents import service as documents
 from gateway.errors import NotFound
-from gateway.identity.models import Resident
+from gateway.identity import Resident
 from gateway.identity.service import subject_resident_id
 from services.adminduk import wording
 from services.adminduk.records import (

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from gateway import documents
 from gateway.db import UnitOfWork
-from gateway.documents import service as documents
-from gateway.documents.models import Document
-from gateway.identity import wilayah
-from gateway.identity.models import Resident
+from gateway.documents import Document
+from gateway.identity import Resident, wilayah
 from services.adminduk import wording
 from services.adminduk.births.models import Birth
 from services.adminduk.deaths.models import Death

@@ -10,12 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from gateway import documents
 from gateway.db import UnitOfWork
-from gateway.documents import service as documents
-from gateway.documents.models import Document
+from gateway.documents import Document
 from gateway.errors import NotFound
-from gateway.identity import wilayah
-from gateway.identity.models import Resident
+from gateway.identity import Resident, wilayah
 from services.adminduk import wording
 from services.adminduk.registry import numbers
 

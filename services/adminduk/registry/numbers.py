@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Integer, cast, func, select
 
 from gateway.db import UnitOfWork
+from gateway.identity import Resident
 from gateway.identity import nik as nik_rules
-from gateway.identity.models import Resident
 from gateway.kernel import counters
 from gateway.kernel.settings import region_code, setting
 

@@ -92,9 +92,7 @@ def _flatten(errors: Any, prefix: str = "") -> Iterable[str]:
         yield f"{prefix}{errors}"
 
 
-def error_array(
-    code: int, message: str | None, errors: Any = None, headers: dict | None = None
-) -> Response:
+def error_array(code: int, message: str | None, errors: Any = None, headers: dict | None = None) -> Response:
     """The error array: the message (if any) and one entry per field error."""
     code = _STATUS.get(code, code)
     details = [_ATTRIBUTE_PATH.sub(r"attribute[\1]:", d) for d in _flatten(errors)] if errors else []

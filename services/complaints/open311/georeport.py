@@ -11,9 +11,8 @@ from typing import Any
 from gateway.auth import Principal, current_principal, decode_access_token
 from gateway.db import UnitOfWork, utcnow
 from gateway.errors import BadRequest, Forbidden, ServiceError, Unauthorized
-from gateway.identity import phones, wilayah
+from gateway.identity import digest, phones, wilayah
 from gateway.identity import service as identity
-from gateway.identity.passwords import digest
 from gateway.kernel.settings import region_code, setting
 from services.complaints import service
 from services.complaints.models import OPEN_STATES, ComplaintCategory

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
-from gateway.identity.models import Staff
+from gateway.identity import Staff
 from services.complaints.catalogue import DESK_OPD
 from services.complaints.models import (
     Complaint,

@@ -10,9 +10,9 @@ from sqlalchemy import Select, String, and_, case, cast, func, literal, or_, sel
 from gateway import notify
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
-from gateway.documents.render import MONTHS_ID as MONTHS
+from gateway.documents import MONTHS_ID as MONTHS
 from gateway.errors import Forbidden
-from gateway.identity.models import Staff
+from gateway.identity import Staff
 from gateway.kernel import clock
 from gateway.kernel.sla import Ladder, SlaClock, mark_once
 from services.complaints.catalogue import DESK_OPD

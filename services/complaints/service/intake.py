@@ -12,7 +12,7 @@ from gateway import audit
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
 from gateway.errors import Forbidden, ValidationFailed
-from gateway.identity.models import CitizenAccount
+from gateway.identity import CitizenAccount
 from gateway.kernel.sla import SlaClock
 from services.complaints import numbers, photos  # jobs: enqueued by reference (imports us back)
 from services.complaints.catalogue import EMERGENCY_CODES

@@ -76,7 +76,7 @@ def open311_page(
 
 def agency_names(uow: UnitOfWork) -> dict[str, str]:
     """OPD code → name, in one query (the Open311 agency_responsible and service group)."""
-    from gateway.identity.models import Opd
+    from gateway.identity import Opd
 
     with uow:
         return {code: name for code, name in session_of(uow).execute(select(Opd.code, Opd.name))}

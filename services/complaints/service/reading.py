@@ -12,9 +12,8 @@ from gateway import audit
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
 from gateway.errors import Forbidden, NotFound
+from gateway.identity import CitizenAccount, Resident, wilayah
 from gateway.identity import nik as nik_rules
-from gateway.identity import wilayah
-from gateway.identity.models import CitizenAccount, Resident
 from services.complaints import numbers  # jobs: enqueued by reference (imports us back)
 from services.complaints.models import (
     OPEN_STATES,

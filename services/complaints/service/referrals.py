@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, insert_once, session_of
-from gateway.identity.models import CitizenAccount
+from gateway.identity import CitizenAccount
 from services.complaints.models import ComplaintReferral
 from services.complaints.service.common import _now
 from services.complaints.service.intake import _file

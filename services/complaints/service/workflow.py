@@ -134,7 +134,7 @@ def _require_owner(actor: Actor, c: Complaint) -> None:
 
 
 def _known_opd(uow: UnitOfWork, code: str | None) -> str:
-    from gateway.identity.models import Opd
+    from gateway.identity import Opd
 
     if not code or session_of(uow).get(Opd, code) is None:
         raise invalid_field("opd_code", "Unknown OPD", "unknown_opd")

@@ -12,7 +12,7 @@ from gateway import events
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
 from gateway.errors import NotFound
-from gateway.identity.models import Staff
+from gateway.identity import Staff
 from gateway.kernel import clock
 from gateway.kernel.settings import setting
 from services.parking import plates

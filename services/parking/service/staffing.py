@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
 from gateway.errors import Conflict, NotFound
-from gateway.identity.models import Staff
+from gateway.identity import Staff
 from gateway.kernel import clock
 from services.parking.errors import DeviceExists, invalid
 from services.parking.models import Assignment, Device

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gateway import documents
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
-from gateway.documents import service as documents
-from gateway.documents.models import Document
+from gateway.documents import Document
 from gateway.errors import Conflict
-from gateway.identity import wilayah
-from gateway.identity.models import Resident
+from gateway.identity import Resident, wilayah
 from gateway.identity.service import resident_by_nik
 from gateway.kernel.clock import local_today
 from services.adminduk import wording

@@ -8,10 +8,9 @@ from sqlalchemy import select
 
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
-from gateway.documents.models import Document
+from gateway.documents import Document
 from gateway.errors import Forbidden, NotFound
-from gateway.identity import wilayah
-from gateway.identity.models import Resident
+from gateway.identity import Resident, wilayah
 from gateway.identity.service import resident_by_nik, subject_resident_id
 from gateway.kernel.clock import local_today
 from gateway.kernel.settings import region_code

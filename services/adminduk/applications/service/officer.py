@@ -11,7 +11,7 @@ from gateway import audit, events
 from gateway.auth import Principal
 from gateway.db import UnitOfWork, session_of
 from gateway.errors import Conflict, NotFound, ValidationFailed
-from gateway.identity.models import Resident
+from gateway.identity import Resident
 from gateway.kernel import clock
 from gateway.kernel.workflow import check_version
 from services.adminduk import wording

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from gateway import documents
 from gateway.db import UnitOfWork, session_of
-from gateway.documents import service as documents
-from gateway.documents.models import Document
-from gateway.identity.models import Resident
+from gateway.documents import Document
+from gateway.identity import Resident
 from gateway.kernel import clock
 from services.adminduk import wording
 from services.adminduk.applications.models import (
