@@ -14,7 +14,7 @@ from gateway import audit
 from gateway.auth import Principal
 from gateway.db import UnitOfWork
 from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from gateway.identity.models import Resident
+from gateway.identity import Resident
 from gateway.kernel import clock, uploads
 from gateway.kernel.sla import SlaClock
 from gateway.kernel.workflow import check_version

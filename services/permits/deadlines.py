@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway import documents, notify
 from gateway.db import UnitOfWork
-from gateway.identity.models import Staff
+from gateway.identity import Staff
 from gateway.kernel import clock
 from gateway.kernel.sla import Ladder, SlaClock, mark_once
 from services.permits import catalogue, issuing, steps
