@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -101,13 +102,45 @@ def browser() -> Iterator[object]:
         driver.quit()
 
 
+def _operations_listed_while_scrolling(browser) -> set[str]:
+    seen: set[str] = set()
+    height = browser.execute_script("return window.innerHeight")
+    position = 0
+    for _ in range(400):
+        seen.update(e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, ".opblock"))
+        total = browser.execute_script("return document.body.scrollHeight")
+        if position >= total:
+            break
+        position += height // 2
+        browser.execute_script("window.scrollTo(0, arguments[0])", position)
+        time.sleep(0.05)
+    return seen
+
+
+def _scroll_to(browser, element_id: str):
+    browser.execute_script("window.scrollTo(0, 0)")
+    height = browser.execute_script("return window.innerHeight")
+    position = 0
+    for _ in range(400):
+        found = browser.find_elements(By.ID, element_id)
+        if found:
+            browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", found[0])
+            time.sleep(0.2)
+            return browser.find_element(By.ID, element_id)
+        position += height // 2
+        browser.execute_script("window.scrollTo(0, arguments[0])", position)
+        time.sleep(0.05)
+    raise AssertionError(f"{element_id} never listed")
+
+
 def test_swagger_ui_lists_operations_and_tries_one_out_against_the_live_server(live_server, browser):
     wait = WebDriverWait(browser, 60)
     browser.get(live_server.base + "/api/v1/docs")
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".opblock")))
-    operations = browser.find_elements(By.CSS_SELECTOR, ".opblock")
-    assert len(operations) > 50
-    categories = browser.find_element(By.ID, "operations-complaints-complaints_categories_get")
+    # A large document is drawn in windows as the reader scrolls: scroll through it and collect the
+    # operations that were listed on the way.
+    assert len(_operations_listed_while_scrolling(browser)) > 50
+    categories = _scroll_to(browser, "operations-complaints-complaints_categories_get")
     categories.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
     wait.until(lambda d: categories.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
     categories.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
