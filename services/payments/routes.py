@@ -277,16 +277,37 @@ VA_HEADERS = [
 ]
 
 
+# Every VA answer is in SNAP's shape (responseCode, responseMessage and the service's own data).
+_SNAP_VA_ANSWER = {
+    "type": "object",
+    "required": ["responseCode", "responseMessage"],
+    "properties": {"responseCode": {"type": "string"}, "responseMessage": {"type": "string"}},
+}
+
+
+def _va_responses(ok: str, not_found: str) -> dict[int, dict]:
+    return {
+        code: {"description": text, "content": {"application/json": {"schema": _SNAP_VA_ANSWER}}}
+        for code, text in (
+            (200, ok),
+            (400, "4xx2401/4xx2402: the body is not the request's shape"),
+            (401, "401xx00: stale X-TIMESTAMP or a signature that does not verify"),
+            (404, not_found),
+            (409, "409xx00: the invoice changed meanwhile; send again"),
+        )
+    }
+
+
 @notify_blp.route("/va/inquiry")
 class VaInquiry(MethodView):
     @notify_blp.public
     @notify_blp.doc(
         requestBody={"required": True, "content": {"application/json": {"schema": s.VaInquirySchema}}},
         parameters=VA_HEADERS,
-        responses={
-            "200": {"description": "2002400: the bill (virtualAccountData.totalAmount)"},
-            "404": {"description": "4042412 unknown VA, 4042414 paid already, 4042419 expired"},
-        },
+        responses=_va_responses(
+            "2002400: the bill (virtualAccountData.totalAmount)",
+            "4042412 unknown VA, 4042414 paid already, 4042419 expired",
+        ),
     )
     def post(self) -> Response:
         """The bank asks what a virtual account owes (SNAP BI Transfer VA inquiry, signed by the bank)"""
@@ -299,14 +320,10 @@ class VaPayment(MethodView):
     @notify_blp.doc(
         requestBody={"required": True, "content": {"application/json": {"schema": s.VaPaymentSchema}}},
         parameters=VA_HEADERS,
-        responses={
-            "200": {
-                "description": "2002500: paid (paymentFlagStatus 00); also a repeat of the same paymentRequestId"
-            },
-            "404": {
-                "description": "refused, the bank keeps the money: 4042512/14/19 as the inquiry, 4042513 wrong amount"
-            },
-        },
+        responses=_va_responses(
+            "2002500: paid (paymentFlagStatus 00); also a repeat of the same paymentRequestId",
+            "refused, the bank keeps the money: 4042512/14/19 as the inquiry, 4042513 wrong amount",
+        ),
     )
     def post(self) -> Response:
         """The bank flags a virtual account paid (SNAP BI Transfer VA payment, signed by the bank)"""
