@@ -12,6 +12,7 @@ from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint, ErrorSchema, limiter
 from gateway.kernel.etags import check_if_match
+from gateway.kernel.paging import paged
 from services.complaints import schemas as s
 from services.complaints import service, sms_gateway
 
@@ -109,14 +110,7 @@ class Mine(MethodView):
     @blp.paginate()
     def get(self, _args: dict[str, Any], pagination_parameters: Any) -> list:
         """My complaints and the ones I follow, newest first"""
-        rows, total = service.mine(
-            UnitOfWork(),
-            principal=current_principal(),
-            limit=pagination_parameters.page_size,
-            offset=pagination_parameters.first_item,
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return paged(pagination_parameters, service.mine)
 
 
 @blp.route("/queue")
@@ -128,15 +122,7 @@ class Queue(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
         """My OPD's complaints (the complaint desk also sees every submitted one), newest first"""
         filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
-        rows, total = service.queue(
-            UnitOfWork(),
-            principal=current_principal(),
-            limit=pagination_parameters.page_size,
-            offset=pagination_parameters.first_item,
-            **filters,
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return paged(pagination_parameters, service.queue, **filters)
 
 
 @blp.route("/notices")
@@ -147,14 +133,7 @@ class Notices(MethodView):
     @blp.paginate()
     def get(self, _args: dict[str, Any], pagination_parameters: Any) -> list:
         """Deadline reminders and escalations for my OPD and for me, newest first"""
-        rows, total = service.notices(
-            UnitOfWork(),
-            principal=current_principal(),
-            limit=pagination_parameters.page_size,
-            offset=pagination_parameters.first_item,
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return paged(pagination_parameters, service.notices)
 
 
 @blp.route("/stats")

@@ -152,7 +152,7 @@ def parse(payload: str) -> Qris:
     if not payload.isascii():
         raise QrisError("payload has non-ASCII characters")
     if len(payload) < 8 or payload[-8:-4] != "6304":
-        raise QrisError("payload does not end with the CRC object 6304XXXX")
+        raise QrisError("payload does not end with the CRC object (6304 and four hex digits)")
     expected = f"{crc16_ccitt_false(payload[:-4]):04X}"
     if payload[-4:].upper() != expected:
         raise QrisError(f"CRC mismatch: payload says {payload[-4:]}, content gives {expected}")

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint
+from gateway.kernel.paging import paged
 from services.payments import counter, images, notifications, service, va
 from services.payments import schemas as s
 
@@ -36,15 +37,7 @@ class MyInvoices(MethodView):
     @me_blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
         """My invoices, newest first (open ones carry the QRIS payload to pay)"""
-        rows, total = service.list_invoices(
-            UnitOfWork(),
-            principal=current_principal(),
-            state=args.get("state"),
-            limit=pagination_parameters.page_size,
-            offset=pagination_parameters.first_item,
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return paged(pagination_parameters, service.list_invoices, state=args.get("state"))
 
 
 @blp.route("/invoices")
@@ -55,16 +48,12 @@ class Invoices(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
         """Invoices newest first: an officer sees her OPD's purposes, finance and admins all (audited)"""
-        rows, total = service.list_invoices(
-            UnitOfWork(),
-            principal=current_principal(),
+        return paged(
+            pagination_parameters,
+            service.list_invoices,
             state=args.get("state"),
             purpose=args.get("purpose"),
-            limit=pagination_parameters.page_size,
-            offset=pagination_parameters.first_item,
         )
-        pagination_parameters.item_count = total
-        return rows
 
 
 @blp.route("/invoices/<invoice_id>")
@@ -181,16 +170,12 @@ class Notifications(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
         """Every notification the acquirer sent (and every poll answer), raw, with its outcome (finance)"""
-        rows, total = notifications.list_notifications(
-            UnitOfWork(),
-            principal=current_principal(),
+        return paged(
+            pagination_parameters,
+            notifications.list_notifications,
             outcome=args.get("outcome"),
             invoice_id=args.get("invoice_id"),
-            limit=pagination_parameters.page_size,
-            offset=pagination_parameters.first_item,
         )
-        pagination_parameters.item_count = total
-        return rows
 
 
 @blp.route("/invoices/by-code/<billing_code>")
@@ -221,14 +206,7 @@ class PendingCounterPayments(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> list:
         """Counter payments waiting for a second staff member, oldest first"""
-        rows, total = counter.list_pending(
-            UnitOfWork(),
-            principal=current_principal(),
-            limit=pagination_parameters.page_size,
-            offset=pagination_parameters.first_item,
-        )
-        pagination_parameters.item_count = total
-        return rows
+        return paged(pagination_parameters, counter.list_pending)
 
 
 def _decide(counter_payment_id: str, args: dict[str, Any], *, confirm: bool) -> Any:

@@ -201,7 +201,7 @@ def _upsert_business(uow: UnitOfWork, data_nib: dict[str, Any]) -> Business:
 
 
 def registration_number(now: datetime) -> str:
-    """REG-YYMMDD-XXXXXX: readable over the phone, random so it reveals no volumes."""
+    """REG-YYMMDD- and six random characters: readable over the phone, random so it reveals no volumes."""
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
     tail = "".join(secrets.choice(alphabet) for _ in range(6))
     return f"REG-{now.astimezone(oss.JAKARTA):%y%m%d}-{tail}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response
@@ -11,6 +12,7 @@ from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint, ErrorSchema
 from gateway.kernel.etags import check_if_match, if_match_sent
+from gateway.kernel.paging import paged
 from services.adminduk.applications import schemas as s
 from services.adminduk.applications import service
 
@@ -64,15 +66,7 @@ class Applications(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """My applications and those about me, newest first"""
-        items, total = service.mine(
-            UnitOfWork(),
-            principal=current_principal(),
-            state=args.get("state"),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = total
-        return items
+        return paged(pagination_parameters, service.mine, state=args.get("state"))
 
 
 @blp.route("/queue")
@@ -84,19 +78,15 @@ class Queue(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Disdukcapil's queue by state, type and age, oldest first (officers of Disdukcapil)"""
-        items, total = service.queue(
-            UnitOfWork(),
-            principal=current_principal(),
+        return paged(
+            pagination_parameters,
+            service.queue,
             state=args.get("state"),
             kind=args.get("kind"),
             sub_kind=args.get("sub_kind"),
             older_than_days=args.get("older_than_days"),
             overdue=args.get("overdue"),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
         )
-        pagination_parameters.item_count = total
-        return items
 
 
 @blp.route("/<application_id>")
@@ -161,107 +151,81 @@ class Cancel(MethodView):
         )
 
 
+def _officer_action(args_schema: type, *refusals: tuple[int, str]) -> Callable[[Any], Any]:
+    """The decorators every officer step shares: one place states who may call it, the optional
+    If-Match and the answers it documents, so the steps cannot drift apart."""
+
+    def decorate(view: Any) -> Any:
+        view = blp.doc(parameters=[IF_MATCH])(view)
+        for status, description in reversed((*refusals, (412, "If-Match does not match"))):
+            view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
+        view = blp.response(200, s.ApplicationSchema)(view)
+        view = blp.etag(view)
+        view = blp.arguments(args_schema)(view)
+        view = _not_found()(view)
+        return blp.auth("officer")(view)
+
+    return decorate
+
+
+def _act(step: Callable[..., Any], application_id: str, **fields: Any) -> Any:
+    """Run one officer step on the application, guarded by the If-Match the officer sent."""
+    return step(
+        UnitOfWork(),
+        principal=current_principal(),
+        application_id=application_id,
+        expected_version=_expected_version(application_id),
+        **fields,
+    )
+
+
+NOT_WITH_OFFICE = (409, "Not with the office")
+
+
 @blp.route("/<application_id>/review")
 class Review(MethodView):
-    @blp.auth("officer")
-    @_not_found()
-    @blp.arguments(s.ApplicationReviewSchema)
-    @blp.etag
-    @blp.response(200, s.ApplicationSchema)
-    @blp.alt_response(409, schema=ErrorSchema, description="Not submitted")
-    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
-    @blp.doc(parameters=[IF_MATCH])
+    @_officer_action(s.ApplicationReviewSchema, (409, "Not submitted"))
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Take a submitted application into review (officers of Disdukcapil)"""
-        return service.start_review(
-            UnitOfWork(),
-            principal=current_principal(),
-            application_id=application_id,
-            note=data.get("note"),
-            expected_version=_expected_version(application_id),
-        )
+        return _act(service.start_review, application_id, note=data.get("note"))
 
 
 @blp.route("/<application_id>/notes")
 class Notes(MethodView):
-    @blp.auth("officer")
-    @_not_found()
-    @blp.arguments(s.ApplicationNoteSchema)
-    @blp.etag
-    @blp.response(200, s.ApplicationSchema)
-    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
-    @blp.doc(parameters=[IF_MATCH])
+    @_officer_action(s.ApplicationNoteSchema)
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Add a note: internal, or shown and sent to the citizen (officers of Disdukcapil)"""
-        return service.add_note(
-            UnitOfWork(),
-            principal=current_principal(),
-            application_id=application_id,
+        return _act(
+            service.add_note,
+            application_id,
             note=data["note"],
             visible_to_citizen=data["visible_to_citizen"],
-            expected_version=_expected_version(application_id),
         )
 
 
 @blp.route("/<application_id>/request-correction")
 class RequestCorrection(MethodView):
-    @blp.auth("officer")
-    @_not_found()
-    @blp.arguments(s.ApplicationCorrectionRequestSchema)
-    @blp.etag
-    @blp.response(200, s.ApplicationSchema)
-    @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
-    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
-    @blp.doc(parameters=[IF_MATCH])
+    @_officer_action(s.ApplicationCorrectionRequestSchema, NOT_WITH_OFFICE)
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Send the application back to the citizen with what to correct (officers of Disdukcapil)"""
-        return service.request_correction(
-            UnitOfWork(),
-            principal=current_principal(),
-            application_id=application_id,
-            note=data["note"],
-            expected_version=_expected_version(application_id),
-        )
+        return _act(service.request_correction, application_id, note=data["note"])
 
 
 @blp.route("/<application_id>/approve")
 class Approve(MethodView):
-    @blp.auth("officer")
-    @_not_found()
-    @blp.arguments(s.ApplicationApproveSchema)
-    @blp.etag
-    @blp.response(200, s.ApplicationSchema)
-    @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
-    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
-    @blp.alt_response(422, schema=ErrorSchema, description="The registry no longer allows the change")
-    @blp.doc(parameters=[IF_MATCH])
+    @_officer_action(
+        s.ApplicationApproveSchema,
+        NOT_WITH_OFFICE,
+        (422, "The registry no longer allows the change"),
+    )
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Approve: the registry is changed and new document versions issued, in one transaction"""
-        return service.approve(
-            UnitOfWork(),
-            principal=current_principal(),
-            application_id=application_id,
-            note=data.get("note"),
-            expected_version=_expected_version(application_id),
-        )
+        return _act(service.approve, application_id, note=data.get("note"))
 
 
 @blp.route("/<application_id>/reject")
 class Reject(MethodView):
-    @blp.auth("officer")
-    @_not_found()
-    @blp.arguments(s.ApplicationRejectSchema)
-    @blp.etag
-    @blp.response(200, s.ApplicationSchema)
-    @blp.alt_response(409, schema=ErrorSchema, description="Not with the office")
-    @blp.alt_response(412, schema=ErrorSchema, description="If-Match does not match")
-    @blp.doc(parameters=[IF_MATCH])
+    @_officer_action(s.ApplicationRejectSchema, NOT_WITH_OFFICE)
     def post(self, data: dict[str, Any], application_id: str) -> Any:
         """Reject, with the reason the citizen is told (officers of Disdukcapil)"""
-        return service.reject(
-            UnitOfWork(),
-            principal=current_principal(),
-            application_id=application_id,
-            reason=data["reason"],
-            expected_version=_expected_version(application_id),
-        )
+        return _act(service.reject, application_id, reason=data["reason"])

@@ -15,6 +15,7 @@ from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.errors import ServiceError
 from gateway.extensions import ErrorSchema
+from gateway.kernel.paging import paged
 from services.adminduk.adapters import fhir
 from services.adminduk.births import schemas as s
 from services.adminduk.births import service
@@ -100,16 +101,12 @@ class Births(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[Any]:
         """Birth reports, newest first: a hospital's own (e.g. by its reference), or all (Disdukcapil)"""
-        items, total = service.list_births(
-            UnitOfWork(),
-            principal=current_principal(),
+        return paged(
+            pagination_parameters,
+            service.list_births,
             state=args.get("state"),
             hospital_reference=args.get("hospital_reference"),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
         )
-        pagination_parameters.item_count = total
-        return items
 
 
 @blp.route("/adminduk/fhir/Bundle")

@@ -440,8 +440,8 @@ def list_births(
     principal: Principal,
     state: str | None,
     hospital_reference: str | None,
-    page: int,
-    page_size: int,
+    limit: int,
+    offset: int,
 ) -> tuple[list[Birth], int]:
     """A hospital client lists its own facility's reports; Disdukcapil officers list all (audited)."""
     if principal.is_client:
@@ -462,8 +462,8 @@ def list_births(
                 select(Birth)
                 .where(*where)
                 .order_by(Birth.created_at.desc(), Birth.id)
-                .limit(page_size)
-                .offset((page - 1) * page_size)
+                .limit(limit)
+                .offset(offset)
             )
         )
         for row in rows:  # hospitals too: the list shows each mother's child's NIK

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
+from gateway.kernel.paging import paged
 from services.adminduk.blueprint import blp, decision_views
 from services.adminduk.corrections import schemas as s
 from services.adminduk.corrections import service
@@ -31,15 +32,7 @@ class Corrections(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """Correction requests in a state, oldest first (Disdukcapil officers)"""
-        items, total = service.list_corrections(
-            UnitOfWork(),
-            principal=current_principal(),
-            state=args["state"],
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = total
-        return items
+        return paged(pagination_parameters, service.list_corrections, state=args["state"])
 
 
 @blp.route("/adminduk/corrections/<correction_id>")

@@ -174,7 +174,7 @@ def correction_attachment(uow: UnitOfWork, *, principal: Principal, correction_i
 
 
 def list_corrections(
-    uow: UnitOfWork, *, principal: Principal, state: str, page: int, page_size: int
+    uow: UnitOfWork, *, principal: Principal, state: str, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     require_disdukcapil_officer(principal)
     with uow:
@@ -189,8 +189,8 @@ def list_corrections(
                 select(Correction)
                 .where(Correction.state == state)
                 .order_by(Correction.created_at, Correction.id)
-                .limit(page_size)
-                .offset((page - 1) * page_size)
+                .limit(limit)
+                .offset(offset)
             )
         )
         for row in rows:

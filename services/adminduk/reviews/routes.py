@@ -6,8 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from gateway.auth import current_principal
-from gateway.db import UnitOfWork
+from gateway.kernel.paging import paged
 from services.adminduk.blueprint import blp
 from services.adminduk.reviews import schemas as s
 from services.adminduk.reviews import service
@@ -21,13 +20,4 @@ class Reviews(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list[dict[str, Any]]:
         """The review queue of birth and death reports, oldest first (Disdukcapil officers)"""
-        items, total = service.list_reviews(
-            UnitOfWork(),
-            principal=current_principal(),
-            state=args["state"],
-            kind=args.get("kind"),
-            page=pagination_parameters.page,
-            page_size=pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = total
-        return items
+        return paged(pagination_parameters, service.list_reviews, state=args["state"], kind=args.get("kind"))

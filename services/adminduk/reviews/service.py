@@ -18,7 +18,7 @@ from services.adminduk.records import (
 
 
 def list_reviews(
-    uow: UnitOfWork, *, principal: Principal, state: str, kind: str | None, page: int, page_size: int
+    uow: UnitOfWork, *, principal: Principal, state: str, kind: str | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """The officers' queue of births and deaths in a state, oldest first."""
     require_disdukcapil_officer(principal)
@@ -42,8 +42,8 @@ def list_reviews(
             session_of(uow).execute(
                 select(queue.c.id, queue.c.kind)
                 .order_by(queue.c.created_at, queue.c.id)
-                .limit(page_size)
-                .offset((page - 1) * page_size)
+                .limit(limit)
+                .offset(offset)
             )
         )
         birth_ids = [r.id for r in rows if r.kind == "birth"]

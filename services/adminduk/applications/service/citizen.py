@@ -133,7 +133,7 @@ def get(uow: UnitOfWork, *, principal: Principal, application_id: str) -> dict[s
 
 
 def mine(
-    uow: UnitOfWork, *, principal: Principal, state: str | None, page: int, page_size: int
+    uow: UnitOfWork, *, principal: Principal, state: str | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """My applications and those about me, newest first."""
     with uow:
@@ -147,8 +147,8 @@ def mine(
                 select(Application)
                 .where(*where)
                 .order_by(Application.created_at.desc(), Application.id)
-                .limit(page_size)
-                .offset((page - 1) * page_size)
+                .limit(limit)
+                .offset(offset)
             )
         )
         views = [application_view(uow, row, staff=False) for row in rows]

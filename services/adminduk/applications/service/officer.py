@@ -36,8 +36,8 @@ def queue(
     sub_kind: str | None,
     older_than_days: int | None,
     overdue: bool | None,
-    page: int,
-    page_size: int,
+    limit: int,
+    offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     """Disdukcapil's queue, oldest (re)submission first; by default the files with the office."""
     require_officer(principal)
@@ -61,8 +61,8 @@ def queue(
                 .join(Resident, Resident.id == Application.applicant_resident_id)
                 .where(*where)
                 .order_by(Application.submitted_at, Application.id)
-                .limit(page_size)
-                .offset((page - 1) * page_size)
+                .limit(limit)
+                .offset(offset)
             )
         )
         items = []
@@ -120,6 +120,25 @@ def _with_office(application: Application) -> None:
             f"The application is {application.state}, not with the office",
             reason="application_not_with_office",
         )
+
+
+def _decide(
+    uow: UnitOfWork, application: Application, principal: Principal, outcome: str, reason: str | None
+) -> None:
+    """Close the file with its decision: a step the citizen sees and an audited decision on her data;
+    the dedupe key goes so that she can apply again."""
+    application.decision_reason = reason
+    application.decided_at = clock.now()
+    application.dedupe_key = None
+    step(uow, application, outcome, principal, reason)
+    audit.record(
+        uow,
+        actor=principal,
+        resident_id=application.subject_resident_id,
+        action="decide:application",
+        resource=f"application:{application.id}",
+        reason=reason,
+    )
 
 
 def start_review(
@@ -191,18 +210,7 @@ def reject(
     with uow:
         application = _for_officer(uow, principal, application_id, expected_version)
         _with_office(application)
-        application.decision_reason = reason
-        application.decided_at = clock.now()
-        application.dedupe_key = None
-        step(uow, application, "rejected", principal, reason)
-        audit.record(
-            uow,
-            actor=principal,
-            resident_id=application.subject_resident_id,
-            action="decide:application",
-            resource=f"application:{application.id}",
-            reason=reason,
-        )
+        _decide(uow, application, principal, "rejected", reason)
         view = application_view(uow, application, staff=True)
         uow.commit()
         return view
@@ -241,18 +249,7 @@ def approve(
             {"skpwni_number": docs[0].number} if application.kind == "move_out" else {}
         )
         application.document_ids = [d.id for d in docs]
-        application.decision_reason = note
-        application.decided_at = clock.now()
-        application.dedupe_key = None
-        step(uow, application, "approved", principal, note)
-        audit.record(
-            uow,
-            actor=principal,
-            resident_id=application.subject_resident_id,
-            action="decide:application",
-            resource=f"application:{application.id}",
-            reason=note,
-        )
+        _decide(uow, application, principal, "approved", note)
         events.publish(uow, APPLICATION_APPROVED, application_id=application.id, kind=application.kind)
         view = application_view(uow, application, staff=True)
         uow.commit()
