@@ -81,7 +81,8 @@ class Invoice:
     """What a caller needs to show and track an invoice (a snapshot; read again for the current state)."""
 
     id: str
-    billing_code: str  # 13 digits, shown to the payer; the QR's reference label (62.05)
+    billing_code: str  # 13 digits, shown to the payer (bank transfer, counter)
+    qris_reference: str  # the QR's reference label (62.05): `reference` if given, else the billing code
     purpose: str
     purpose_ref: str
     amount: int  # rupiah
@@ -109,6 +110,7 @@ def _view(uow: UnitOfWork, row: m.Invoice) -> Invoice:
     return Invoice(
         id=row.id,
         billing_code=row.billing_code,
+        qris_reference=service.qr_label(row),
         purpose=row.purpose,
         purpose_ref=row.purpose_ref,
         amount=row.amount,
@@ -137,11 +139,15 @@ def create_invoice(
     expires_at: datetime | None,
     channel_hint: str | None,
     terminal: str | None = None,
+    reference: str | None = None,
 ) -> Invoice:
     """Open an invoice (billing code, dynamic QRIS) in the caller's transaction.
 
     channel_hint: "qris" | "va" | "counter" | None (how the payer is expected to pay; every invoice has
     a QRIS payload). terminal: the device showing the QR (parking handheld), put in the QR's 62.07.
+    reference: the QR's reference label (62.05, 1–25 printable ASCII), e.g. the visit's printed
+    reference; None keeps the billing code. The acquirer reports the payment under it, so keep it
+    unique to one record of yours (a record's later invoices may reuse it: the newest one is paid).
     """
     row = service.create(
         uow,
@@ -153,6 +159,7 @@ def create_invoice(
         expires_at=expires_at,
         channel_hint=channel_hint,
         terminal=terminal,
+        reference=reference,
     )
     return _view(uow, row)
 

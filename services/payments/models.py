@@ -27,7 +27,10 @@ class Invoice(Base):
     )
 
     id: Mapped[str] = id_column()
-    billing_code: Mapped[str] = mapped_column(String(20), unique=True)  # shown to people, 62.05 in the QR
+    billing_code: Mapped[str] = mapped_column(String(20), unique=True)  # shown to people, 62.05 by default
+    # The caller's reference put in the QR's 62.05 instead (a parking visit's printed reference): the
+    # acquirer reports the payment under it, so a notification finds its invoice by it too.
+    reference_label: Mapped[str | None] = mapped_column(String(25), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     purpose_ref: Mapped[str] = mapped_column(String(64))
     opd_code: Mapped[str] = mapped_column(String(40))  # the OPD the purpose belongs to (who may read it)

@@ -2,7 +2,7 @@
 
 A notification pays an invoice only when every check passes: X-TIMESTAMP within 5 minutes, the
 acquirer's SHA256withRSA signature over POST:path:hex(SHA256(minified body)):X-TIMESTAMP, a body of the
-expected shape, a billing code we issued, the invoice's amount in IDR, and status "00". Each is stored
+expected shape, a QR reference label we issued (billing code or the caller's reference), the invoice's amount in IDR, and status "00". Each is stored
 raw with its outcome (accepted or refused) and reason in the same transaction as the payment, so a
 payment never exists without the notification that made it, and a refusal never changes an invoice.
 The acquirer's reference (originalReferenceNo) is the idempotency key: the same payment notified again
@@ -111,7 +111,7 @@ def _accept(
     body = _body(raw)
     row.reference = body["originalReferenceNo"]
     row.partner_reference = body["originalPartnerReferenceNo"]
-    invoice = session_of(uow).scalar(select(m.Invoice).where(m.Invoice.billing_code == row.partner_reference))
+    invoice = service.by_qr_label(uow, row.partner_reference)
     if invoice is None:
         raise Refused("unknown_reference", Answer(404, "01", "Transaction Not Found"), row.partner_reference)
     row.invoice_id = invoice.id

@@ -14,7 +14,7 @@ import logging
 from dataclasses import asdict
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from gateway.db import UnitOfWork, session_of
 from gateway.errors import ServiceError
@@ -33,7 +33,11 @@ def _claim(limit: int) -> list[tuple[str, str, int]]:
     with UnitOfWork() as uow:
         session = session_of(uow)
         rows = session.execute(
-            select(m.Invoice.id, m.Invoice.billing_code, m.Invoice.amount)
+            select(
+                m.Invoice.id,
+                func.coalesce(m.Invoice.reference_label, m.Invoice.billing_code),
+                m.Invoice.amount,
+            )
             .where(
                 m.Invoice.state.in_((m.OPEN, m.EXPIRED)),
                 m.Invoice.qr_shown_at <= now - wait,

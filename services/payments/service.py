@@ -87,6 +87,7 @@ def create(
     expires_at: datetime | None,
     channel_hint: str | None,
     terminal: str | None = None,
+    reference: str | None = None,
 ) -> m.Invoice:
     """An open invoice with its billing code and QRIS payload, in the caller's transaction.
 
@@ -95,6 +96,8 @@ def create(
     """
     found = find_purpose(purpose)
     problems = _check_create(found, purpose_ref, amount, description, expires_at, channel_hint, terminal)
+    if reference is not None and not _label_ok(reference):
+        problems["reference"] = "1 to 25 printable ASCII characters"
     if problems:
         raise InvalidInvoice("The invoice cannot be created", errors={"invoice": problems})
     assert found is not None
@@ -124,7 +127,10 @@ def create(
         description=description,
         channel_hint=channel_hint,
         terminal=terminal,
-        qris_payload=qris.build(settings.merchant(), amount=amount, reference=code, terminal=terminal),
+        reference_label=reference,
+        qris_payload=qris.build(
+            settings.merchant(), amount=amount, reference=reference or code, terminal=terminal
+        ),
         expires_at=expires_at or now + settings.default_ttl(),
         created_at=now,
         version=1,
@@ -156,11 +162,34 @@ def _check_create(
         problems["expires_at"] = "An aware moment in the future"
     if channel_hint is not None and channel_hint not in CHANNELS:
         problems["channel_hint"] = f"One of {', '.join(CHANNELS)}"
-    if terminal is not None and not (
-        0 < len(terminal) <= 25 and terminal.isascii() and terminal.isprintable()
-    ):
+    if terminal is not None and not _label_ok(terminal):
         problems["terminal"] = "1 to 25 printable ASCII characters"
     return problems
+
+
+def _label_ok(value: str) -> bool:
+    """Fits a QRIS additional-data label (62.05, 62.07): 1–25 printable ASCII characters."""
+    return isinstance(value, str) and 0 < len(value) <= 25 and value.isascii() and value.isprintable()
+
+
+def qr_label(invoice: m.Invoice) -> str:
+    """The reference label (62.05) of the invoice's QR: what the acquirer reports a payment under."""
+    return invoice.reference_label or invoice.billing_code
+
+
+def by_qr_label(uow: UnitOfWork, label: str) -> m.Invoice | None:
+    """The invoice a QR's reference label names: its billing code, else the caller's reference (the
+    newest invoice with it: a visit whose first QR expired was given a second one)."""
+    session = session_of(uow)
+    found = session.scalar(select(m.Invoice).where(m.Invoice.billing_code == label))
+    if found is None:
+        found = session.scalar(
+            select(m.Invoice)
+            .where(m.Invoice.reference_label == label)
+            .order_by(m.Invoice.created_at.desc(), m.Invoice.id.desc())
+            .limit(1)
+        )
+    return found
 
 
 def get(uow: UnitOfWork, invoice_id: str, *, lock: bool = False) -> m.Invoice:

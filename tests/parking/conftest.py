@@ -14,6 +14,9 @@ from sqlalchemy import delete, update
 from gateway.db import UnitOfWork, session_of
 from services.parking.models import Tariff
 from services.parking.service import tariffs
+from tests.payments.conftest import Acquirer, serve_acquirer
+
+PORTS = (8110, 8119)  # this service's loopback ports: our API served for the simulator, the simulator
 
 SUTOMO = {
     "code": "SUTOMO-1",
@@ -56,6 +59,13 @@ def restore_tariffs(app: Flask) -> Iterator[None]:
         session.execute(delete(Tariff).where(Tariff.legal_basis != tariffs.PERDA))
         session.execute(update(Tariff).values(effective_to=None))
         uow.commit()
+
+
+@pytest.fixture
+def acquirer(app: Flask) -> Iterator[Acquirer]:
+    """The acquirer simulator (SNAP BI) and our API on real loopback ports, for this test only."""
+    with serve_acquirer(app, PORTS) as running:
+        yield running
 
 
 @pytest.fixture

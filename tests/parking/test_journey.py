@@ -1,32 +1,40 @@
-"""DESIGN.md's parking journey, end to end over HTTP: an attendant starts a session on his handheld,
-the driver's QRIS payment for exactly Rp3,000 marks it paid, and at night the reconciliation shows
-every rupiah per attendant, zone and device."""
+"""DESIGN.md's parking journey, end to end over real HTTP with the acquirer simulator: an attendant
+starts a session on his handheld, the driver's wallet pays the QRIS for exactly Rp3,000 at the acquirer,
+its signed notification marks the visit paid, the handheld's long-poll sees it, and at night the
+reconciliation shows every rupiah per attendant, zone and device."""
 
 from __future__ import annotations
 
+import io
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from gateway.db import UnitOfWork, session_of
+import requests
+from PIL import Image
+
 from gateway.kernel import clock
 from services.parking import jobs
-from services.parking.models import Session
+from services.payments import api as payments
 from services.payments import qris
-from services.payments import service as payments_service  # the QRIS channel's side (acquirer confirmed)
 from tests.conftest import PASSWORD
 from tests.parking.conftest import DEVICE, IN_SUTOMO
+from tests.pdf_tools import scan_qr
 
 
-def test_a_car_parks_pays_rp3000_by_qris_and_the_night_reconciles_it(
-    app, client, attendant, dishub, run_jobs
+def test_a_car_parks_pays_rp3000_at_the_acquirer_and_the_night_reconciles_it(
+    app, acquirer, attendant, dishub, run_jobs
 ):
+    api = f"{acquirer.api}/api/v1"
     jukir = attendant("SUTOMO-1")
-    login = client.post(
-        "/api/v1/auth/login", json={"username": jukir["staff"].username, "password": PASSWORD}
+    login = requests.post(
+        f"{api}/auth/login", json={"username": jukir["staff"].username, "password": PASSWORD}, timeout=10
     )
     assert login.status_code == 200
-    handheld = {"Authorization": f"Bearer {login.json['access_token']}"}
-    assert client.get("/api/v1/parking/me/zones", headers=handheld).json["zones"] == ["SUTOMO-1"]
+    handheld = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert requests.get(f"{api}/parking/me/zones", headers=handheld, timeout=10).json()["zones"] == [
+        "SUTOMO-1"
+    ]
 
     # 08:15 a car stops on Jl. Sutomo; the attendant types the plate, the handheld makes the visit's id.
     body = {
@@ -37,46 +45,52 @@ def test_a_car_parks_pays_rp3000_by_qris_and_the_night_reconciles_it(
         "vehicle_class": "car",
         **IN_SUTOMO,
     }
-    visit = client.post("/api/v1/parking/sessions", json=body, headers=handheld)
-    assert visit.status_code == 201, visit.json
-    visit = visit.json
-    code = qris.parse(visit["qris"])
-    assert code.is_dynamic and code.amount_rupiah == 3000 and code.terminal_label == DEVICE
-    receipt = client.get(f"/api/v1/parking/sessions/{visit['id']}/receipt", headers=handheld).json
-    assert "Rp3.000" in receipt["printable"] and receipt["code"] in receipt["printable"]
+    started = requests.post(f"{api}/parking/sessions", json=body, headers=handheld, timeout=10)
+    assert started.status_code == 201, started.text
+    visit = started.json()
+    assert (visit["plate"], visit["amount"], visit["payment_state"]) == ("BK 1234 ABC", 3000, "unpaid")
 
-    # The driver scans it with any wallet; the acquirer confirms exactly Rp3,000 to payments.
-    with app.app_context(), UnitOfWork() as uow:
-        invoice_id = session_of(uow).get(Session, visit["id"]).invoice_id
-    with app.app_context(), UnitOfWork() as uow:
-        payments_service.record_payment(
-            uow,
-            invoice_id=invoice_id,
-            channel="qris",
-            reference="ACQ-JOURNEY-1",
-            amount=3000,
-            paid_at=clock.now(),
-        )
-        uow.commit()
-    run_jobs()
-    paid = client.get(f"/api/v1/parking/sessions/{visit['id']}/payment?wait=5", headers=handheld).json
-    assert paid["payment_state"] == "paid"
-    ended = client.post(f"/api/v1/parking/sessions/{visit['id']}/end", json={}, headers=handheld).json
-    assert ended["state"] == "ended"
-    check = client.post(
-        "/api/v1/parking/enforcement/check",
+    # The QR on the handheld's screen, scanned as a wallet scans it, then read field by field.
+    assert scan_qr(Image.open(io.BytesIO(payments.qris_png(visit["qris"])))) == [visit["qris"]]
+    code = qris.parse(visit["qris"])
+    assert code.is_dynamic and code.amount == "3000" and code.amount_rupiah == 3000
+    assert (code.reference_label, code.terminal_label) == (visit["reference"], DEVICE)
+    receipt = requests.get(
+        f"{api}/parking/sessions/{visit['id']}/receipt", headers=handheld, timeout=10
+    ).json()
+    assert "Rp3.000" in receipt["printable"] and receipt["code"] in receipt["printable"]
+    assert receipt["code"].startswith(visit["reference"])
+
+    # The handheld long-polls; the driver's wallet pays at the acquirer, whose signed notification
+    # reaches our API; the worker hands payments.invoice_paid to parking.
+    payment = f"{api}/parking/sessions/{visit['id']}/payment?wait=10"
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(requests.get, payment, headers=handheld, timeout=30)
+        paid = acquirer.pay(visit["qris"])
+        assert (paid["partnerReferenceNo"], paid["amount"]) == (visit["reference"], 3000)
+        assert acquirer.sim.idle()
+        assert [a["status"] for a in acquirer.attempts()] == [200]
+        run_jobs()
+        seen = waiting.result()
+    assert seen.status_code == 200 and seen.json()["payment_state"] == "paid" and seen.json()["paid_at"]
+
+    ended = requests.post(f"{api}/parking/sessions/{visit['id']}/end", json={}, headers=handheld, timeout=10)
+    assert ended.json()["state"] == "ended"
+    check = requests.post(
+        f"{api}/parking/enforcement/check",
         json={"plate": "BK 1234 ABC", **IN_SUTOMO},
         headers=dishub["headers"],
-    ).json
+        timeout=10,
+    ).json()
     assert check["allowed"] is True and check["session"]["payment_state"] == "paid"
 
     # The night: the worker's hourly run reconciles yesterday once.
     with app.app_context(), clock.frozen(clock.now() + timedelta(days=1)):
         jobs.reconcile_nightly()
     for group, key in (("attendant", jukir["staff"].id), ("zone", "SUTOMO-1"), ("device", DEVICE)):
-        runs = client.get(
-            f"/api/v1/parking/reconciliation/nightly?group={group}", headers=dishub["headers"]
-        ).json
+        runs = requests.get(
+            f"{api}/parking/reconciliation/nightly?group={group}", headers=dishub["headers"], timeout=10
+        ).json()
         row = runs[0]["result"]["rows"][0]
         assert (row["key"], row["started"], row["paid"], row["unpaid"]) == (key, 1, 1, 0)
         assert (row["due"], row["collected"]) == (3000, 3000) and row["flags"] == []

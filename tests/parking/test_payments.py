@@ -44,7 +44,7 @@ def test_a_visit_gets_an_exact_qris_and_is_paid_only_by_payments(app, client, at
     visit = start(jukir["headers"]).json
     code = qris.parse(visit["qris"])
     assert code.amount_rupiah == 3000 and code.terminal_label == DEVICE
-    assert code.reference_label == visit["billing_code"]
+    assert code.reference_label == visit["reference"] and visit["billing_code"] != visit["reference"]
     status = client.get(f"/api/v1/parking/sessions/{visit['id']}/payment", headers=jukir["headers"]).json
     assert status["payment_state"] == "unpaid"
     pay(app, run_jobs, _invoice_id(app, visit["id"]), 3000)

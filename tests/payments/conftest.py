@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,7 +126,7 @@ def later() -> Iterator[Callable[[timedelta], Any]]:
 
 
 def port_in_range(first: int = 9200, last: int = 9299) -> int:
-    """A free loopback port from this worktree's range (COMMON.md: payments owns 9200-9299)."""
+    """A free loopback port from a range (payments' tests use 9200-9299, parking's 8110-8119)."""
     for port in range(first, last + 1):
         with socket.socket() as sock:
             try:
@@ -133,7 +134,7 @@ def port_in_range(first: int = 9200, last: int = 9299) -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 9200-9299")
+    raise RuntimeError(f"no free port in {first}-{last}")
 
 
 @dataclass
@@ -155,16 +156,26 @@ class Acquirer:
         return requests.get(f"{self.base}/_sim/notifications", timeout=10).json()
 
 
-@pytest.fixture(scope="session")
-def acquirer_server(app: Flask) -> Iterator[Acquirer]:
-    """Our API on one loopback port and the simulator on another, each with its own keys."""
+SNAP_SETTINGS = (
+    "PAYMENTS_SNAP_PRIVATE_KEY_FILE",
+    "PAYMENTS_ACQUIRER_PUBLIC_KEY_FILE",
+    "PAYMENTS_ACQUIRER_BASE_URL",
+    "PAYMENTS_SNAP_TIMEOUT",
+)
+
+
+@contextmanager
+def serve_acquirer(app: Flask, ports: tuple[int, int] = (9200, 9299)) -> Iterator[Acquirer]:
+    """Our API on one loopback port and the simulator on another, each with its own keys; the app's
+    SNAP settings point at it until the block ends (then they are what they were)."""
     keys = Path(tempfile.mkdtemp(prefix="payments-keys-"))
     ours, theirs = snap.new_private_key(), snap.new_private_key()
     (keys / "client.pem").write_text(snap.private_pem(ours))
     (keys / "acquirer_public.pem").write_text(snap.public_pem(theirs))
-    api_port, sim_port = port_in_range(), None
+    api_port = port_in_range(*ports)
     api_http = make_server("127.0.0.1", api_port, app, threaded=True)
-    sim_port = port_in_range(api_port + 1)
+    sim_port = port_in_range(api_port + 1, ports[1])
+    before = {name: app.config[name] for name in SNAP_SETTINGS if name in app.config}
     app.config.update(
         PAYMENTS_SNAP_PRIVATE_KEY_FILE=str(keys / "client.pem"),
         PAYMENTS_ACQUIRER_PUBLIC_KEY_FILE=str(keys / "acquirer_public.pem"),
@@ -181,9 +192,21 @@ def acquirer_server(app: Flask) -> Iterator[Acquirer]:
     sim_http = server(sim, sim_port)
     for http, name in ((api_http, "payments-api"), (sim_http, "acquirer-sim")):
         threading.Thread(target=http.serve_forever, daemon=True, name=name).start()
-    yield Acquirer(sim=sim, base=f"http://127.0.0.1:{sim_port}", api=f"http://127.0.0.1:{api_port}")
-    sim_http.shutdown()
-    api_http.shutdown()
+    try:
+        yield Acquirer(sim=sim, base=f"http://127.0.0.1:{sim_port}", api=f"http://127.0.0.1:{api_port}")
+    finally:
+        sim.idle()
+        sim_http.shutdown()
+        api_http.shutdown()
+        for name in SNAP_SETTINGS:
+            app.config.pop(name, None)
+        app.config.update(before)
+
+
+@pytest.fixture(scope="session")
+def acquirer_server(app: Flask) -> Iterator[Acquirer]:
+    with serve_acquirer(app) as acquirer:
+        yield acquirer
 
 
 @pytest.fixture

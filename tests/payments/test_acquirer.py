@@ -59,6 +59,35 @@ def test_a_citizen_pays_by_qris_and_sees_it_paid(
     assert listening(siti["resident"].id) == [("payments.invoice_paid", "permits.retribusi|APP-1|")]
 
 
+def test_a_qr_labelled_with_the_callers_reference_is_paid_and_polled_under_it(
+    app, client, citizen, make_invoice, acquirer
+):
+    siti = citizen()
+    invoice = make_invoice(
+        payer_resident_id=siti["resident"].id,
+        amount=3000,
+        purpose="parking.retribusi",
+        reference="P26120200007",
+    )
+    paid = acquirer.pay(invoice.qris)
+    assert paid["partnerReferenceNo"] == "P26120200007"
+    assert wait_for(lambda: _state(app, invoice.id) == "paid")
+    assert _notes(app, invoice.id) == [("accepted", "paid")]
+    lost = make_invoice(
+        payer_resident_id=siti["resident"].id,
+        amount=3000,
+        purpose="parking.retribusi",
+        reference="P26120200008",
+    )
+    _shown(client, siti["headers"], lost)
+    acquirer.fault("drop")
+    acquirer.pay(lost.qris)
+    assert acquirer.sim.idle() and _state(app, lost.id) == "open"
+    with app.app_context(), clock.frozen(clock.now() + timedelta(minutes=6)):
+        assert jobs.poll_acquirer() == {"asked": 1, "paid": 1, "errors": 0}
+    assert _state(app, lost.id) == "paid"
+
+
 def test_a_duplicated_notification_pays_once(app, citizen, make_invoice, acquirer, listening, run_jobs):
     siti = citizen()
     invoice = make_invoice(payer_resident_id=siti["resident"].id)

@@ -29,6 +29,17 @@ def test_an_invoice_has_a_billing_code_and_a_dynamic_qris_for_its_amount(app, ma
     assert invoice.expires_at - invoice.created_at == timedelta(hours=24)
 
 
+def test_a_callers_reference_becomes_the_qrs_reference_label(make_invoice):
+    invoice = make_invoice(
+        amount=3000, purpose="parking.retribusi", reference="P26120200042", terminal="HH-1"
+    )
+    parsed = qris.parse(invoice.qris)
+    assert (parsed.reference_label, parsed.terminal_label) == ("P26120200042", "HH-1")
+    assert invoice.qris_reference == "P26120200042" and service.billing_code_valid(invoice.billing_code)
+    plain = make_invoice()
+    assert plain.qris_reference == plain.billing_code == qris.parse(plain.qris).reference_label
+
+
 def test_billing_codes_are_serial_per_day_with_a_check_digit(app, make_invoice):
     first, second = make_invoice(), make_invoice()
     assert int(second.billing_code[6:12]) == int(first.billing_code[6:12]) + 1
@@ -63,6 +74,9 @@ def test_asking_again_for_the_same_purpose_answers_the_open_invoice(app, make_in
         ({"description": ""}, "description"),
         ({"channel_hint": "cash"}, "channel_hint"),
         ({"purpose_ref": "x" * 65}, "purpose_ref"),
+        ({"reference": "x" * 26}, "reference"),
+        ({"reference": "P 2612\u00e9"}, "reference"),
+        ({"reference": ""}, "reference"),
     ],
 )
 def test_create_invoice_refuses_what_it_cannot_invoice_and_writes_nothing(app, make_invoice, override, field):

@@ -1,5 +1,6 @@
 """Paying for a visit or a subscription through payments (its api module only): a dynamic QRIS per
-visit (62/07 the handheld), paid only when payments says so (payments.invoice_paid)."""
+visit (62/05 the visit's printed reference, 62/07 the handheld), paid only when payments says so
+(payments.invoice_paid)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ LONG_POLL_STEP = 0.2  # seconds between looks while the handheld waits for the p
 
 
 def open_invoice(uow: UnitOfWork, row: Session, *, shown: bool = False) -> None:
-    """The visit's invoice, in the caller's transaction: exact amount, QRIS with the handheld's id.
+    """The visit's invoice, in the caller's transaction: exact amount, a QRIS whose reference label is
+    the visit's reference (the one on the receipt, so a disputed payment is found by it) and whose
+    terminal label is the handheld's id.
 
     The registered owner (if any) is the payer, so the visit is in her app's invoices too. The plate is
     not put in the invoice: payments keeps money, not whereabouts."""
@@ -37,6 +40,7 @@ def open_invoice(uow: UnitOfWork, row: Session, *, shown: bool = False) -> None:
         expires_at=None,
         channel_hint="qris",
         terminal=row.device_id,
+        reference=row.reference,
     )
     row.invoice_id, row.billing_code, row.qris = invoice.id, invoice.billing_code, invoice.qris
     if shown:  # the handheld shows it at once: payments' status poll counts from now
