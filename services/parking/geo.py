@@ -91,8 +91,24 @@ def _segment_distance(lon: float, lat: float, a: tuple[float, float], b: tuple[f
 
 def distance_metres(geometry: dict[str, Any], lat: float, lon: float) -> float:
     """0 inside the zone, else the distance to its nearest edge."""
+    return distance_to(polygons(geometry), lat, lon)
+
+
+def is_box(parts: list[list[Ring]]) -> bool:
+    """One polygon without holes whose corners are its bounding box's: the box test is exact for it."""
+    if len(parts) != 1 or len(parts[0]) != 1:
+        return False
+    ring = parts[0][0]
+    lons, lats = {p[0] for p in ring}, {p[1] for p in ring}
+    return len(ring) == 5 and len(lons) == 2 and len(lats) == 2 and len(set(ring)) == 4
+
+
+def distance_to(parts: list[list[Ring]], lat: float, lon: float) -> float:
+    """distance_metres on polygons already read (a report measures many points against one zone).
+
+    Inside an outer ring and in none of its holes is inside; on an edge is 0 whatever the ray says."""
     best = math.inf
-    for polygon in polygons(geometry):
+    for polygon in parts:
         outer, holes = polygon[0], polygon[1:]
         if _inside(outer, lon, lat) and not any(_inside(h, lon, lat) for h in holes):
             return 0.0

@@ -19,6 +19,7 @@ from gateway.auth import Principal
 from gateway.db import UnitOfWork, insert_once, session_of
 from gateway.errors import Forbidden
 from gateway.kernel import clock
+from services.parking import geo
 from services.parking.models import Session, Zone
 from services.parking.service.access import is_dishub
 
@@ -26,7 +27,8 @@ GROUPS = {"attendant": Session.attendant_id, "zone": Session.zone_code, "device"
 DEPOSIT_SHARE = 0.54  # since November 2025: 54% of a point's monthly potential, through Bank Sumut
 UNPAID_SHARE_FLAG = 0.30
 GAP_FLAG = timedelta(hours=2)  # no visit for this long between two visits of a device's day
-OUTSIDE_MARGIN = 0.001  # ≈ 110 m beyond the zone's bounding box
+OUTSIDE_METRES = 100.0  # farther than this from the zone's polygon, the handheld was not at the point
+OUTSIDE_MARGIN = 0.001  # degrees ≈ 110 m (either axis, here): beyond the box plus this is surely outside
 BELOW_POTENTIAL = 0.5  # collected under half of what the point's own history says it brings
 HISTORY_DAYS = 28
 FINANCE_OPD = "BAPENDA"
@@ -104,23 +106,40 @@ def _totals(uow: UnitOfWork, column: Any, lo: datetime, hi: datetime) -> dict[st
 
 
 def _outside(uow: UnitOfWork, column: Any, lo: datetime, hi: datetime) -> dict[str, int]:
-    """Visits recorded with a location well outside their zone (the handheld's GPS at the start)."""
+    """Visits whose handheld location at the start lies more than OUTSIDE_METRES from their zone's
+    polygon (holes and MultiPolygons as drawn). The bounding boxes settle most visits in SQL: beyond the
+    box plus OUTSIDE_MARGIN is outside, inside the box of a zone that is its own box is inside; the rest
+    (near an edge, or in a zone of another shape) are measured against the polygon."""
     m = OUTSIDE_MARGIN
-    stmt = (
-        select(column, func.count())
-        .join(Zone, Zone.code == Session.zone_code)
-        .where(
-            Session.started_at >= lo,
-            Session.started_at < hi,
-            Session.lat.is_not(None),
-            (Session.lat < Zone.min_lat - m)
-            | (Session.lat > Zone.max_lat + m)
-            | (Session.lon < Zone.min_lon - m)
-            | (Session.lon > Zone.max_lon + m),
-        )
-        .group_by(column)
+    period = (Session.started_at >= lo, Session.started_at < hi, Session.lat.is_not(None))
+    beyond_box = (
+        (Session.lat < Zone.min_lat - m)
+        | (Session.lat > Zone.max_lat + m)
+        | (Session.lon < Zone.min_lon - m)
+        | (Session.lon > Zone.max_lon + m)
     )
-    return dict(session_of(uow).execute(stmt).all())
+    in_box = (
+        (Session.lat >= Zone.min_lat)
+        & (Session.lat <= Zone.max_lat)
+        & (Session.lon >= Zone.min_lon)
+        & (Session.lon <= Zone.max_lon)
+    )
+    session = session_of(uow)
+    shapes = {
+        code: geo.polygons(geometry) for code, geometry in session.execute(select(Zone.code, Zone.geometry))
+    }
+    boxes = [code for code, parts in shapes.items() if geo.is_box(parts)]
+    joined = select(column, func.count()).join(Zone, Zone.code == Session.zone_code).where(*period)
+    counts: dict[str, int] = dict(session.execute(joined.where(beyond_box).group_by(column)).all())
+    near = (
+        select(column, Session.zone_code, Session.lat, Session.lon)
+        .join(Zone, Zone.code == Session.zone_code)
+        .where(*period, ~beyond_box, ~(in_box & Session.zone_code.in_(boxes)))
+    )
+    for key, zone_code, lat, lon in session.execute(near):
+        if geo.distance_to(shapes[zone_code], lat, lon) > OUTSIDE_METRES:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _gaps(uow: UnitOfWork, column: Any, lo: datetime, hi: datetime) -> dict[str, timedelta]:
