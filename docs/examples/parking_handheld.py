@@ -5,15 +5,19 @@ Standard library only (urllib), Python 3.9+. What it does, the way a handheld ap
 
   1. sign in as the attendant (staff username + password) and read the zones assigned now;
   2. start a visit with a UUID made on the device (a retry with the same UUID is the same visit, never a
-     second one), print the receipt and the dynamic QRIS the driver scans (exact amount; 62/07 = device);
+     second one), print the receipt and the dynamic QRIS the driver scans (exact amount; 62/05 = the
+     visit's reference on the receipt, 62/07 = the device);
   3. wait for the payment with a long-poll (GET …/payment?wait=20): the visit is paid only when payments
-     has the acquirer's confirmation — never by cash;
+     has the acquirer's confirmation — never by cash. With --pay, this script also plays the driver: his
+     wallet pays the QRIS at the acquirer simulator that `make run` starts (port 8040), which sends
+     payments its signed notification;
   4. with --offline N, upload N visits "captured without signal" in one batch with the device's times;
      the good ones are kept, each refused one comes back with its reason.
 
 Against `make run` (demo attendant jukir.01 in zone SUTOMO-1, handheld HH-SIANTAR-0001):
 
-    python3 docs/examples/parking_handheld.py --plate "bk 1234 abc" --class car
+    python3 docs/examples/parking_handheld.py --plate "bk 1234 abc" --class car --pay
+    python3 docs/examples/parking_handheld.py --plate "bk 1234 abc" --class car --wait 5
     python3 docs/examples/parking_handheld.py --offline 3
     python3 docs/examples/parking_handheld.py --base http://127.0.0.1:8010 --wait 0
 
@@ -68,6 +72,21 @@ def start_visit(base: str, token: str, visit: dict, attempts: int = 3) -> dict:
     raise SystemExit("no signal: keep the visit and upload it later in a batch (--offline)")
 
 
+def wallet_pays(simulator: str, qris: str) -> None:
+    """The driver's wallet scans the QR and pays at the acquirer (here: the simulator `make run` starts)."""
+    request = urllib.request.Request(  # noqa: S310 - the local acquirer simulator
+        simulator.rstrip("/") + "/_sim/pay",
+        data=json.dumps({"qris": qris}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        paid = json.loads(response.read())
+    print(
+        f"wallet: paid Rp{paid['amount']:,} for {paid['partnerReferenceNo']} (acquirer ref {paid['referenceNo']})"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="http://127.0.0.1:8000")
@@ -78,6 +97,8 @@ def main() -> int:
     parser.add_argument("--class", dest="vehicle_class", default="car")
     parser.add_argument("--wait", type=float, default=20, help="seconds to wait for the payment (0: do not)")
     parser.add_argument("--offline", type=int, default=0, help="upload N offline visits instead")
+    parser.add_argument("--pay", action="store_true", help="play the driver: pay the QRIS at the simulator")
+    parser.add_argument("--simulator", default="http://127.0.0.1:8040", help="the acquirer simulator's URL")
     args = parser.parse_args()
     base = args.base.rstrip("/")
 
@@ -129,7 +150,11 @@ def main() -> int:
     _, receipt = call(base, "GET", f"/api/v1/parking/sessions/{session['id']}/receipt", token=token)
     print(receipt["printable"])
     if session["qris"]:
-        print(f"QRIS (show as a QR code, Rp{session['amount']}): {session['qris']}")
+        print(
+            f"QRIS (show as a QR code, Rp{session['amount']}, reference {session['reference']}): {session['qris']}"
+        )
+        if args.pay:
+            wallet_pays(args.simulator, session["qris"])
     else:
         print(f"no QRIS: {session['payment_state']}")
     if args.wait and session["payment_state"] == "unpaid":
