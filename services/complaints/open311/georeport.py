@@ -13,6 +13,7 @@ from gateway.db import UnitOfWork, utcnow
 from gateway.errors import BadRequest, Forbidden, ServiceError, Unauthorized
 from gateway.identity import digest, phones, wilayah
 from gateway.identity import service as identity
+from gateway.kernel.redact import mask_nik_and_phone
 from gateway.kernel.settings import region_code, setting
 from services.complaints import service
 from services.complaints.models import OPEN_STATES, ComplaintCategory
@@ -119,9 +120,9 @@ def request_item(
         "status_notes": "overdue" if open_ and c.overdue else c.state,
         "service_name": category.name if category else c.category_code,
         "service_code": c.category_code,
-        "description": c.description,
+        "description": mask_nik_and_phone(c.description),
         "agency_responsible": agencies.get(c.opd_code, c.opd_code),
-        "service_notice": c.public_answer,
+        "service_notice": mask_nik_and_phone(c.public_answer),
         "requested_datetime": w3c(c.created_at),
         "updated_datetime": w3c(c.updated_at),
         "expected_datetime": w3c(c.answer_due_at),

@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 from gateway.db import UnitOfWork
 from gateway.errors import NotFound, ServiceError
 from gateway.extensions import Blueprint, limiter
+from gateway.kernel.redact import mask_nik_and_phone
 from services.complaints import service
 from services.complaints.models import OPEN_STATES, STATES
 from services.complaints.open311 import schemas as s
@@ -302,7 +303,7 @@ class Updates(MethodView):
                 "service_request_id": number,
                 "status": "open" if event.to_state in OPEN_STATES else "closed",
                 "updated_datetime": w3c(event.created_at),
-                "description": event.note,
+                "description": mask_nik_and_phone(event.note),
                 "media_url": None,
             }
             for event, number in rows

@@ -14,6 +14,7 @@ from gateway.db import UnitOfWork, session_of
 from gateway.errors import Forbidden, NotFound
 from gateway.identity import CitizenAccount, Resident, wilayah
 from gateway.identity import nik as nik_rules
+from gateway.kernel.redact import mask_nik_and_phone
 from services.complaints import numbers  # jobs: enqueued by reference (imports us back)
 from services.complaints.models import (
     OPEN_STATES,
@@ -261,7 +262,17 @@ def view(uow: UnitOfWork, c: Complaint, *, level: str, actor: Actor | None = Non
         "reporter_display": None,
     }
     _add_reporter(uow, c, data, level=level, actor=actor)
+    if level == "public":
+        _mask_public_text(data)
     return data
+
+
+def _mask_public_text(data: dict[str, Any]) -> None:
+    """The public view never shows a NIK or a mobile number written into the text, whoever wrote it."""
+    for key in ("description", "public_answer", "outcome_reason", "rejection_reason"):
+        data[key] = mask_nik_and_phone(data[key])
+    for item in data["history"]:
+        item["note"] = mask_nik_and_phone(item["note"])
 
 
 def get_complaint(uow: UnitOfWork, *, principal: Principal | None, number: str) -> dict[str, Any]:
@@ -397,6 +408,8 @@ def mine(
         for c in rows:
             item = _summary(c, show_reporter=False)
             item["relation"] = "reporter" if c.reporter_resident_id == rid else "follower"
+            if item["relation"] == "follower":  # someone else's text: as the public sees it
+                item["description"] = mask_nik_and_phone(item["description"])
             out.append(item)
         if principal.on_behalf_of:
             audit.record(uow, actor=principal, resident_id=rid, action="read:complaints")
@@ -437,6 +450,7 @@ def nearby(
             distance = _haversine_m(lat, lon, c.lat or 0.0, c.lon or 0.0)
             if distance <= NEARBY_METRES:
                 item = _summary(c, show_reporter=False)
+                item["description"] = mask_nik_and_phone(item["description"])
                 item["distance_m"] = round(distance, 1)
                 found.append(item)
         found.sort(key=lambda item: item["distance_m"])

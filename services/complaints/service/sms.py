@@ -27,6 +27,9 @@ from services.complaints.service.history import _event, _touch
 from services.complaints.service.intake import _account_by_phone, _file
 
 STATUS_RE = re.compile(r"^\s*STATUS\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+PUBLIC_RE = re.compile(r"^\s*PUBLIK\b[\s:,.-]*", re.IGNORECASE)
+"""A message starting with PUBLIK files a public complaint (the sender's shortened name shown); any other
+text message files an anonymous one: a sender never chose to publish who they are."""
 
 FIRST_NUMBER_DAY = date(2026, 1, 1)
 
@@ -192,6 +195,9 @@ def _file_from_text(
     uow: UnitOfWork, record: InboundMessage, text: str, *, from_phone: str, channel: str, now: datetime
 ) -> str | None:
     """A new complaint from the text (category guessed); an emergency is told to call 112 instead."""
+    public = PUBLIC_RE.match(text)
+    if public:
+        text = text[public.end() :]
     categories = list(
         session_of(uow).scalars(select(ComplaintCategory).where(ComplaintCategory.active.is_(True)))
     )
@@ -211,6 +217,7 @@ def _file_from_text(
         description=text[:MAX_DESCRIPTION],
         channel=channel,
         reporter_phone=from_phone,
+        privacy="public" if public else "anonymous",
     )
     record.action, record.complaint_id = "created", c.id
     return None  # the creation notification tells the sender the number
