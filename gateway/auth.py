@@ -41,6 +41,7 @@ class Principal:
     resident_id: str | None = None  # citizens: their row in the population registry
     jti: str | None = None
     exp: int | None = None
+    iat: float | None = None  # issued at (epoch seconds, ms precision): compared with the account's cutoff
     on_behalf_of: str | None = None  # resident id a counter officer is serving (X-On-Behalf-Of)
     on_behalf_reason: str | None = None
 
@@ -169,7 +170,8 @@ def issue_access_token(
     """Sign a short-lived access token; returns (token, expires_in seconds)."""
     cfg = current_app.config
     ttl = ttl or cfg["ACCESS_TOKEN_TTL"]
-    now = int(time.time())
+    issued = round(time.time(), 3)  # ms: a token issued just after a password reset still works
+    now = int(issued)
     claims: dict[str, Any] = {
         "iss": cfg["JWT_ISSUER"],
         "aud": cfg["JWT_AUDIENCE"],
@@ -177,7 +179,7 @@ def issue_access_token(
         "kind": kind,
         "role": role,
         "scope": " ".join(scopes),
-        "iat": now,
+        "iat": issued,
         "nbf": now,
         "exp": now + ttl,
         "jti": secrets.token_urlsafe(12),
@@ -229,6 +231,7 @@ def decode_access_token(token: str) -> Principal:
         resident_id=claims.get("rid"),
         jti=claims["jti"],
         exp=claims["exp"],
+        iat=float(claims["iat"]),
     )
 
 

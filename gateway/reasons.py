@@ -170,7 +170,11 @@ ADMINDUK = _section(
         ("implausible_mother_age", 422, "The mother's age at the birth is outside the plausible range"),
         ("father_is_mother", 422, "The father's NIK is the mother's"),
         ("placeholder_name", 422, "A hospital's 'Bayi Ny.' stand-in is not a name: give the child's own"),
-        ("duplicate_birth", 409, "This birth was already reported (`existing_id` names it)"),
+        (
+            "duplicate_birth",
+            409,
+            "This birth was already reported (`existing_id` names it when your facility reported it)",
+        ),
         ("birth_not_found", 404, "No such birth registration, or not one the caller may see"),
         ("birth_not_registered", 409, "The birth is not registered yet"),
         ("child_already_named", 409, "The child already has a name: ask for a correction"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.db import Base, id_column, utcnow
@@ -70,7 +70,8 @@ class OtpChallenge(Base):
 
     id: Mapped[str] = id_column()
     purpose: Mapped[str] = mapped_column(String(16))  # signup | reset
-    resident_id: Mapped[str] = mapped_column(ForeignKey("identity_resident.id"), index=True)
+    # None for a password-reset decoy (no such account): answered like a real one, its code never sent.
+    resident_id: Mapped[str | None] = mapped_column(ForeignKey("identity_resident.id"), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     otp_hash: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column()
@@ -152,6 +153,17 @@ class RevokedAccessToken(Base):
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class TokenCutoff(Base):
+    """A subject's access tokens issued at or before `cutoff_at` (epoch seconds) no longer work: its
+    account was closed (death), its staff account disabled, or its password reset."""
+
+    __tablename__ = "identity_token_cutoff"
+
+    subject_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cutoff_at: Mapped[float] = mapped_column(Float)
 
 
 class Facility(Base):

@@ -35,9 +35,14 @@ def digest(value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
-# A fixed hash to verify against when the account does not exist, so timing does not reveal it.
 def dummy_verify(password: str) -> None:
-    verify_password(_DUMMY, password)
+    """Verify against a fixed hash of the current hasher when there is no account to check (missing,
+    closed), so the answer costs the same argon2 work as a real one and timing reveals nothing."""
+    hasher = _hasher()
+    stored = _DUMMY.get(id(hasher))
+    if stored is None:
+        stored = _DUMMY[id(hasher)] = hasher.hash("not-a-real-password")
+    verify_password(stored, password)
 
 
-_DUMMY = _PRODUCTION.hash("not-a-real-password")
+_DUMMY: dict[int, str] = {}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +17,7 @@ from sqlalchemy import select, update
 from gateway import audit, notify, outbox
 from gateway import queue as q
 from gateway.auth import Principal, issue_access_token
-from gateway.db import UnitOfWork, get_database, new_id, utcnow
+from gateway.db import UnitOfWork, get_database, utcnow
 from gateway.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from gateway.identity import nik as nik_rules
 from gateway.identity import phones
@@ -26,8 +29,11 @@ from gateway.identity.models import (
     Resident,
     RevokedAccessToken,
     Staff,
+    TokenCutoff,
 )
 from gateway.identity.passwords import digest, dummy_verify, hash_password, verify_password
+
+log = logging.getLogger(__name__)
 
 
 def _s(uow: UnitOfWork):  # noqa: ANN202 - tiny accessor
@@ -83,8 +89,8 @@ def start_signup(uow: UnitOfWork, *, nik: str, full_name: str, birth_date: Any, 
             raise Forbidden("This NIK cannot open an account", reason="resident_not_active")
         if _s(uow).scalar(select(CitizenAccount.id).where(CitizenAccount.resident_id == resident.id)):
             raise Conflict("An account already exists for this NIK", reason="account_exists")
-        if _s(uow).scalar(select(CitizenAccount.id).where(CitizenAccount.phone == phone)):
-            raise Conflict("This phone number belongs to another account", reason="phone_in_use")
+        # Whether the phone is another account's is told only after the OTP proves it is the caller's
+        # (verify_signup): before, sign-up would tell anyone which numbers have an account.
         challenge = _new_otp(uow, purpose="signup", resident=resident, phone=phone)
         uow.commit()
         return challenge
@@ -141,7 +147,19 @@ def start_password_reset(uow: UnitOfWork, *, login: str) -> str:
     with uow:
         account = _citizen_by_login(uow, login)
         if account is None or account.status != "active":
-            return new_id()  # looks like a real challenge id: no account enumeration
+            # A decoy challenge: stored like a real one (its code is never sent to anyone), so a
+            # confirm answers it exactly as it answers a real one (otp_invalid, attempts counted,
+            # then locked) and the account's existence cannot be told. No text message is sent.
+            decoy = OtpChallenge(
+                purpose="reset",
+                resident_id=None,
+                phone="",
+                otp_hash=digest(secrets.token_urlsafe(16)),
+                expires_at=utcnow() + timedelta(seconds=current_app.config["OTP_TTL_SECONDS"]),
+            )
+            _s(uow).add(decoy)
+            uow.commit()
+            return decoy.id
         challenge = _new_otp(uow, purpose="reset", resident=account.resident, phone=account.phone)
         uow.commit()
         return challenge.id
@@ -157,6 +175,7 @@ def complete_password_reset(uow: UnitOfWork, *, challenge_id: str, otp: str, pas
             raise NotFound("No account", reason="account_not_found")
         account.password_hash = hash_password(password)
         _revoke_subject(uow, "citizen", account.id)
+        cut_off_tokens(uow, "citizen", account.id)
         uow.commit()
 
 
@@ -202,7 +221,10 @@ def login(uow: UnitOfWork, *, username: str, password: str) -> dict[str, Any]:
     with uow:
         account = _citizen_by_login(uow, username)
         if account is not None:
-            if account.status != "active" or not verify_password(account.password_hash, password):
+            # The password is checked before the status: a closed account costs the same work and
+            # gets the same answer as a wrong password, so closures cannot be probed.
+            matches = verify_password(account.password_hash, password)
+            if not matches or account.status != "active":
                 raise Unauthorized("Wrong login or password", reason="invalid_credentials")
             tokens = _token_pair(uow, _claims_for_citizen(account))
         else:
@@ -210,7 +232,7 @@ def login(uow: UnitOfWork, *, username: str, password: str) -> dict[str, Any]:
             if staff is None:
                 dummy_verify(password)
                 raise Unauthorized("Wrong login or password", reason="invalid_credentials")
-            if not staff.active or not verify_password(staff.password_hash, password):
+            if not verify_password(staff.password_hash, password) or not staff.active:
                 raise Unauthorized("Wrong login or password", reason="invalid_credentials")
             tokens = _token_pair(uow, _claims_for_staff(staff))
         uow.commit()
@@ -302,23 +324,79 @@ def cache_revocation(jti: str, exp: int) -> None:
         connection.set(f"siantar:revoked:{jti}", "1", ex=ttl)
 
 
+CUTOFF_NONE_TTL = 30
+"""Seconds an account without a cutoff is remembered as such in Redis: bounds how long a cutoff whose
+cache write failed (Redis down at that moment) can be missed once Redis is back."""
+
+
+def _cutoff_key(kind: str, subject_id: str) -> str:
+    return f"siantar:cutoff:{kind}:{subject_id}"
+
+
+def cut_off_tokens(uow: UnitOfWork, kind: str, subject_id: str) -> None:
+    """In the caller's transaction: every access token of this subject issued until now stops working
+    (closed or deceased account, disabled staff, password reset); Redis is told after the commit."""
+    at = time.time()
+    row = _s(uow).get(TokenCutoff, (kind, subject_id))
+    if row is None:
+        _s(uow).add(TokenCutoff(subject_kind=kind, subject_id=subject_id, cutoff_at=at))
+    else:
+        row.cutoff_at = at
+    uow.after_commit(lambda: _cache_cutoff(kind, subject_id, at))
+
+
+def _cache_cutoff(kind: str, subject_id: str, at: float) -> None:
+    connection = q.redis_connection()
+    if connection is None:
+        return
+    try:
+        connection.set(_cutoff_key(kind, subject_id), repr(at), ex=current_app.config["ACCESS_TOKEN_TTL"])
+    except RedisError:
+        log.warning("token cutoff not cached (Redis unreachable); the database answers meanwhile")
+
+
+def _cutoff_from_db(kind: str, subject_id: str) -> float:
+    with UnitOfWork(get_database(), read_only=True) as uow:
+        return _s(uow).scalar(
+            select(TokenCutoff.cutoff_at).where(
+                TokenCutoff.subject_kind == kind, TokenCutoff.subject_id == subject_id
+            )
+        ) or 0.0
+
+
+def _check_cutoff(principal: Principal, cutoff: float) -> None:
+    if cutoff and (principal.iat or 0.0) <= cutoff:
+        raise Unauthorized("The account's sessions were ended", reason="token_revoked")
+
+
 def ensure_token_active(principal: Principal) -> None:
-    """Reject access tokens revoked at logout (shared store: Redis, else the database)."""
+    """Reject access tokens revoked at logout, and those issued before their account's cutoff (closed,
+    disabled, password reset). One Redis MGET; the database answers when Redis is down or lost its data."""
     if not principal.jti:
         return
+    key = _cutoff_key(principal.kind, principal.id)
     connection = q.redis_connection()
     if connection is not None:
         try:
-            revoked = bool(connection.exists(f"siantar:revoked:{principal.jti}"))
+            revoked, cached = connection.mget(f"siantar:revoked:{principal.jti}", key)
         except RedisError:
-            revoked = None  # Redis is down: logouts meanwhile were written to the database
-        if revoked:
-            raise Unauthorized("Token revoked", reason="token_revoked")
-        if revoked is False:
+            connection = None  # Redis is down: logouts and cutoffs meanwhile are in the database
+        else:
+            if revoked:
+                raise Unauthorized("Token revoked", reason="token_revoked")
+            if cached is None:
+                cutoff = _cutoff_from_db(principal.kind, principal.id)
+                ttl = current_app.config["ACCESS_TOKEN_TTL"] if cutoff else CUTOFF_NONE_TTL
+                with contextlib.suppress(RedisError):
+                    connection.set(key, repr(cutoff), ex=ttl, nx=True)
+            else:
+                cutoff = float(cached)
+            _check_cutoff(principal, cutoff)
             return
-    with UnitOfWork(get_database()) as uow:
+    with UnitOfWork(get_database(), read_only=True) as uow:
         if _s(uow).get(RevokedAccessToken, principal.jti) is not None:
             raise Unauthorized("Token revoked", reason="token_revoked")
+    _check_cutoff(principal, _cutoff_from_db(principal.kind, principal.id))
 
 
 def client_token(uow: UnitOfWork, *, client_id: str, client_secret: str, scope: str | None) -> dict[str, Any]:
@@ -439,4 +517,5 @@ def close_account(uow: UnitOfWork, *, resident_id: str, reason: str) -> bool:
     account.status = "closed"
     account.closed_reason = reason
     _revoke_subject(uow, "citizen", account.id)
+    cut_off_tokens(uow, "citizen", account.id)
     return True

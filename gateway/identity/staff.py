@@ -126,9 +126,10 @@ def update_staff(uow: UnitOfWork, *, staff_id: str, changes: dict[str, Any]) -> 
         if staff.role == "officer" and not staff.opd_code:
             raise ValidationFailed("An officer must belong to an OPD", reason="opd_required")
         if changes.get("active") is False:
-            from gateway.identity.service import _revoke_subject
+            from gateway.identity.service import _revoke_subject, cut_off_tokens
 
             _revoke_subject(uow, "staff", staff.id)
+            cut_off_tokens(uow, "staff", staff.id)
         uow.commit()
         return staff
 

@@ -160,8 +160,15 @@ def dedupe_key(mother_nik: str, birth_date: date, order: int) -> str:
     return f"{mother_nik}:{birth_date:%Y%m%d}:{order}"
 
 
+def _duplicate_of(facility: str, existing_id: str, existing_facility: str | None) -> Conflict:
+    """409 duplicate_birth; `existing_id` only when the caller's own facility reported the first one:
+    another hospital's record id is none of this one's business (and would confirm who delivered her)."""
+    extra = {"existing_id": existing_id} if existing_facility == facility else None
+    return Conflict("This birth has already been reported", reason="duplicate_birth", extra=extra)
+
+
 def _duplicate_reasons(
-    uow: UnitOfWork, *, mother: Resident, birth_date: date, order: int
+    uow: UnitOfWork, *, facility: str, mother: Resident, birth_date: date, order: int
 ) -> tuple[list[str], int]:
     """409 for the same mother, day and order; a review for another birth of hers too close in time.
 
@@ -173,7 +180,9 @@ def _duplicate_reasons(
     )
     births = list(
         session_of(uow).execute(
-            select(Birth.id, Birth.birth_date, Birth.multiple_birth_order, Birth.child_resident_id).where(
+            select(
+                Birth.id, Birth.birth_date, Birth.multiple_birth_order, Birth.child_resident_id, Birth.facility_code
+            ).where(
                 Birth.mother_nik == mother.nik,
                 Birth.birth_date.between(low, high),
                 Birth.state != "rejected",
@@ -182,11 +191,7 @@ def _duplicate_reasons(
     )
     for row in births:
         if row.birth_date == birth_date and row.multiple_birth_order == order:
-            raise Conflict(
-                "This birth has already been reported",
-                reason="duplicate_birth",
-                extra={"existing_id": row.id},
-            )
+            raise _duplicate_of(facility, row.id, row.facility_code)
     reasons = []
     if any(row.birth_date != birth_date for row in births):
         reasons.append("possible_duplicate")
@@ -210,7 +215,9 @@ def report_birth(
         facility = require_facility_client(principal, "births:write")
         mother, father, reasons, birth_date = _check_birth_report(uow, facility=facility, report=report)
         order = report.get("multiple_birth_order") or 1
-        more_reasons, ordinal = _duplicate_reasons(uow, mother=mother, birth_date=birth_date, order=order)
+        more_reasons, ordinal = _duplicate_reasons(
+            uow, facility=facility, mother=mother, birth_date=birth_date, order=order
+        )
         reasons += more_reasons
         # Added to the session only at the end: one INSERT of the finished row, not an INSERT + UPDATEs.
         birth = Birth(
@@ -255,14 +262,12 @@ def report_birth(
         except IntegrityError:
             # A concurrent request reported the same birth first (the unique dedupe_key): point at it.
             session_of(uow).rollback()
-            existing = session_of(uow).scalar(select(Birth.id).where(Birth.dedupe_key == birth.dedupe_key))
+            existing = session_of(uow).execute(
+                select(Birth.id, Birth.facility_code).where(Birth.dedupe_key == birth.dedupe_key)
+            ).first()
             if existing is None:
                 raise
-            raise Conflict(
-                "This birth has already been reported",
-                reason="duplicate_birth",
-                extra={"existing_id": existing},
-            ) from None
+            raise _duplicate_of(facility, existing.id, existing.facility_code) from None
         return birth_view(birth, trail, docs)
 
 
