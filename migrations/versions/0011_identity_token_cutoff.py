@@ -1,8 +1,8 @@
 """identity: access tokens cut off per account (closed, disabled, password reset); password-reset
 decoy challenges without a resident
 
-Revision ID: 0010_identity_token_cutoff
-Revises: 0009_permits_workflow
+Revision ID: 0011_identity_token_cutoff
+Revises: 0010_payments_reference_label
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_identity_token_cutoff"
-down_revision: str | None = "0009_permits_workflow"
+revision: str = "0011_identity_token_cutoff"
+down_revision: str | None = "0010_payments_reference_label"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
