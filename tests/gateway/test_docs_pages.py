@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -102,12 +103,21 @@ def browser() -> Iterator[object]:
         driver.quit()
 
 
+_SCROLL_INTO_VIEW = """
+const e = document.getElementById(arguments[0]);
+if (e) { e.scrollIntoView({block: 'start'}); }
+return Boolean(e);
+"""
+_LISTED_IDS = "return Array.from(document.querySelectorAll('.opblock'), e => e.id)"
+
+
 def _operations_listed_while_scrolling(browser) -> set[str]:
     seen: set[str] = set()
     height = browser.execute_script("return window.innerHeight")
     position = 0
     for _ in range(400):
-        seen.update(e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, ".opblock"))
+        # One script call reads the ids: Swagger UI may redraw the window between two WebDriver calls.
+        seen.update(browser.execute_script(_LISTED_IDS))
         total = browser.execute_script("return document.body.scrollHeight")
         if position >= total:
             break
@@ -117,20 +127,41 @@ def _operations_listed_while_scrolling(browser) -> set[str]:
     return seen
 
 
-def _scroll_to(browser, element_id: str):
+def _scroll_to(browser, element_id: str) -> None:
     browser.execute_script("window.scrollTo(0, 0)")
     height = browser.execute_script("return window.innerHeight")
     position = 0
     for _ in range(400):
-        found = browser.find_elements(By.ID, element_id)
-        if found:
-            browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", found[0])
+        # Found and scrolled to in one script call, so a redraw in between cannot leave a stale element.
+        if browser.execute_script(_SCROLL_INTO_VIEW, element_id):
             time.sleep(0.2)
-            return browser.find_element(By.ID, element_id)
+            return
         position += height // 2
         browser.execute_script("window.scrollTo(0, arguments[0])", position)
         time.sleep(0.05)
     raise AssertionError(f"{element_id} never listed")
+
+
+def _click(wait: WebDriverWait, op_id: str, css: str) -> None:
+    """Click a control of an operation once it is drawn; a redraw in between (stale) is tried again,
+    as a reader would click again."""
+
+    def attempt(driver) -> bool:
+        try:
+            driver.find_element(By.ID, op_id).find_element(By.CSS_SELECTOR, css).click()
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+        return True
+
+    wait.until(attempt)
+
+
+def _text(driver, op_id: str, css: str) -> str | None:
+    """The text of a part of an operation, or None while it is not drawn (or is being redrawn)."""
+    try:
+        return driver.find_element(By.ID, op_id).find_element(By.CSS_SELECTOR, css).text or None
+    except (StaleElementReferenceException, NoSuchElementException):
+        return None
 
 
 def test_swagger_ui_lists_operations_and_tries_one_out_against_the_live_server(live_server, browser):
@@ -140,17 +171,14 @@ def test_swagger_ui_lists_operations_and_tries_one_out_against_the_live_server(l
     # A large document is drawn in windows as the reader scrolls: scroll through it and collect the
     # operations that were listed on the way.
     assert len(_operations_listed_while_scrolling(browser)) > 50
-    categories = _scroll_to(browser, "operations-complaints-complaints_categories_get")
-    categories.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
-    wait.until(lambda d: categories.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
-    categories.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
-    wait.until(lambda d: categories.find_elements(By.CSS_SELECTOR, ".execute"))
-    categories.find_element(By.CSS_SELECTOR, ".execute").click()
-    status = wait.until(
-        lambda d: categories.find_element(By.CSS_SELECTOR, ".live-responses-table tbody .response-col_status")
-    )
-    assert status.text.strip().startswith("200")
-    body = categories.find_element(By.CSS_SELECTOR, ".live-responses-table .microlight").text
+    op = "operations-complaints-complaints_categories_get"
+    _scroll_to(browser, op)
+    _click(wait, op, ".opblock-summary")
+    _click(wait, op, ".try-out__btn")
+    _click(wait, op, ".execute")
+    status = wait.until(lambda d: _text(d, op, ".live-responses-table tbody .response-col_status"))
+    assert status.strip().startswith("200")
+    body = wait.until(lambda d: _text(d, op, ".live-responses-table .microlight"))
     assert '"code"' in body  # the categories the live server answered
     assert _browser_errors(browser) == []
 
