@@ -96,7 +96,7 @@ def browser() -> Iterator[object]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(60)
+    driver.set_page_load_timeout(180)
     try:
         yield driver
     finally:
@@ -165,7 +165,7 @@ def _text(driver, op_id: str, css: str) -> str | None:
 
 
 def test_swagger_ui_lists_operations_and_tries_one_out_against_the_live_server(live_server, browser):
-    wait = WebDriverWait(browser, 60)
+    wait = WebDriverWait(browser, 180)
     browser.get(live_server.base + "/api/v1/docs")
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".opblock")))
     # A large document is drawn in windows as the reader scrolls: scroll through it and collect the
@@ -185,7 +185,7 @@ def test_swagger_ui_lists_operations_and_tries_one_out_against_the_live_server(l
 
 def test_redoc_renders_the_document_offline(live_server, browser):
     browser.get(live_server.base + "/api/v1/redoc")
-    WebDriverWait(browser, 60).until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
+    WebDriverWait(browser, 180).until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
     assert "Pematang Siantar" in browser.find_element(By.CSS_SELECTOR, "h1").text
     assert "Log in with NIK" in browser.page_source
     assert _browser_errors(browser) == []
