@@ -17,6 +17,7 @@ from gateway import (  # noqa: F401 - workdays: its table
     docs_pages,
     health,
     idempotency,
+    input_guard,
     logs,
     notify,
     openapi,
@@ -132,6 +133,7 @@ def _register_request_hooks(app: Flask) -> None:
                 f"The path and query string are longer than {MAX_URL_LENGTH} bytes", reason="uri_too_long"
             )
         openapi.reject_unsupported_media_type()
+        input_guard.check_request()
 
     @app.before_request
     def _authenticate() -> Response | None:

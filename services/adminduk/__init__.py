@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from gateway.kernel.modules import ServiceModule
 from services.adminduk import routes
 from services.adminduk.applications import jobs as applications_jobs
 from services.adminduk.applications import routes as applications_routes
 from services.adminduk.births import jobs as births_jobs
+from services.adminduk.births import routes as births_routes
 from services.adminduk.corrections import jobs as corrections_jobs
 from services.adminduk.deaths import jobs as deaths_jobs
 from services.adminduk.events import EVENTS
@@ -23,4 +26,5 @@ MODULE = ServiceModule(
         applications_jobs.notify_step,
     ),
     events=EVENTS,
+    error_renderers=MappingProxyType({"/api/v1/adminduk/fhir/": births_routes.fhir_error_renderer}),
 )

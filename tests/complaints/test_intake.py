@@ -164,5 +164,5 @@ def test_nul_characters_are_refused_not_a_server_error(client, citizen, file_com
     assert r.status_code == 422
     assert client.get("/api/v1/complaints/queue?category=a%00b", headers=desk["headers"]).status_code == 422
     number = file_complaint(me["headers"]).json["number"]
-    assert client.get(f"/api/v1/complaints/{number}/photos/a%00b").status_code == 404
+    assert client.get(f"/api/v1/complaints/{number}/photos/a%00b").status_code == 400
     assert send_sms("Sampah\x00 menumpuk").status_code == 422

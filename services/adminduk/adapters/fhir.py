@@ -26,6 +26,7 @@ LOINC = "http://loinc.org"
 LOINC_BIRTH_WEIGHT = "8339-4"
 LOINC_LENGTH = ("89269-5", "8302-2", "8305-5")  # body length at birth, body height, body height lying
 ROLE_MOTHER, ROLE_FATHER = "MTH", "FTH"
+MAX_BUNDLE_ENTRIES = 50  # a birth needs ~8 (newborn, mother, parents, encounter, observations)
 GENDER = {"male": "L", "female": "P"}
 # Where a report field comes from when the exact entry is not known (FHIRPath on the resource type).
 FIELD_PATHS = {
@@ -146,8 +147,12 @@ def check_structure(payload: dict[str, Any]) -> tuple[Bundle | None, list[dict[s
     """A Bundle of known resource types that the FHIR R4B models accept; else (None, the issues)."""
     if payload.get("resourceType") != "Bundle":
         return None, [issue("structure", "Expected a FHIR Bundle", "Bundle.resourceType")]
+    entries = payload.get("entry") or []
+    if not isinstance(entries, list) or len(entries) > MAX_BUNDLE_ENTRIES:
+        # Counted before the models validate it: validating 8,000 entries took seconds of CPU.
+        return None, [issue("too-costly", f"At most {MAX_BUNDLE_ENTRIES} entries in a birth Bundle", "Bundle.entry")]
     issues: list[dict[str, Any]] = []
-    for i, entry in enumerate(payload.get("entry") or []):
+    for i, entry in enumerate(entries):
         kind = (entry or {}).get("resource", {}).get("resourceType") if isinstance(entry, dict) else None
         try:
             get_fhir_model_class(str(kind))
@@ -345,6 +350,8 @@ def map_observations(observations: list[tuple[int, Any]], out: _Mapped) -> None:
             grams = float(quantity.value) * (1000 if unit == "kg" else 1)
             if unit not in ("g", "kg") or not WEIGHT_GRAMS[0] <= grams <= WEIGHT_GRAMS[1]:
                 out.problem("value", f"Birth weight must be {WEIGHT_GRAMS[0]}-{WEIGHT_GRAMS[1]} g", where)
+                weight = 0  # reported as a problem; never rounded (1e308 kg is no integer)
+                continue
             weight = round(grams)
         elif codes & set(LOINC_LENGTH) and quantity is not None and quantity.value is not None:
             unit = (quantity.code or quantity.unit or "cm").lower()

@@ -55,6 +55,18 @@ OPERATION_OUTCOME = {
 }
 
 
+def fhir_error_renderer(
+    code: int, message: str, errors: Any = None, headers: dict[str, str] | None = None
+) -> Response:
+    """Errors raised before the FHIR view runs (the edge's input guard, 405, 413) as an OperationOutcome,
+    like the view's own."""
+    issues = [fhir.issue(FHIR_ISSUE_CODE.get(code, "invalid"), message)]
+    for location in (errors or {}).values():
+        for field, problems in (location.items() if isinstance(location, dict) else []):
+            issues.append(fhir.issue("value", f"{field}: {problems}"))
+    return _fhir_response(code, issues, headers)
+
+
 def fhir_errors(func: Callable) -> Callable:
     """Answer every error of a FHIR endpoint as an OperationOutcome (application/fhir+json)."""
 
