@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
@@ -127,3 +127,30 @@ class Blueprint(_Blueprint):
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+CREATE_LIMIT_CITIZEN = "10/minute;60/hour"
+CREATE_LIMIT_STAFF = "120/minute"
+
+
+def caller_key() -> str:
+    """The signed-in subject (a family or an office behind one address is not one caller), else the
+    address; the principal is resolved before the limiter's checks run."""
+    principal = g.get("principal")
+    return f"{principal.kind}:{principal.id}" if principal is not None else get_remote_address()
+
+
+def _create_limit() -> str:
+    principal = g.get("principal") if has_request_context() else None  # the OpenAPI document asks too
+    return CREATE_LIMIT_STAFF if principal is not None and principal.is_staff else CREATE_LIMIT_CITIZEN
+
+
+def create_limit() -> Callable:
+    """Per-caller limit on a POST that creates something (a complaint, an application …): one account
+    cannot flood the city's queues; counter staff, who file for many citizens, get more. Refused
+    requests (422 …) create nothing and are not counted."""
+    return limiter.limit(
+        _create_limit,
+        key_func=caller_key,
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code < 400,  # what was created counts
+    )

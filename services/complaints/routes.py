@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
-from gateway.extensions import Blueprint, ErrorSchema, limiter
+from gateway.extensions import Blueprint, ErrorSchema, create_limit, limiter
 from gateway.kernel.etags import check_if_match
 from gateway.kernel.paging import paged
 from services.complaints import schemas as s
@@ -54,6 +54,8 @@ def _verify_signature() -> None:
 
 @blp.route("")
 class Complaints(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen", "counter")
     @blp.arguments(s.ComplaintCreateSchema)
     @blp.response(201, s.ComplaintCreatedSchema)
@@ -179,6 +181,8 @@ class ComplaintItem(MethodView):
 
 @blp.route("/<number>/follow")
 class Follow(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen", "counter")
     @blp.arguments(s.ComplaintEmptyBodySchema)
     @blp.response(200, s.ComplaintFollowSchema)

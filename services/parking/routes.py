@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
-from gateway.extensions import Blueprint, ErrorSchema, limiter
+from gateway.extensions import Blueprint, ErrorSchema, create_limit, limiter
 from services.parking import schemas as s
 from services.parking import service
 
@@ -240,6 +240,8 @@ class ReceiptCheck(MethodView):
 
 @blp.route("/plates")
 class Plates(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen")
     @blp.response(200, s.PlateSchema(many=True))
     def get(self) -> list:
@@ -277,6 +279,8 @@ class EnforcementCheck(MethodView):
 
 @blp.route("/cash-reports")
 class CashReports(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen")
     @blp.arguments(s.CashReportCreateSchema)
     @blp.response(201, s.CashReportSchema)
@@ -367,6 +371,8 @@ class PayByReference(MethodView):
 
 @blp.route("/subscriptions")
 class Subscriptions(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen")
     @blp.response(200, s.SubscriptionSchema(many=True))
     def get(self) -> list:

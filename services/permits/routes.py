@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
-from gateway.extensions import Blueprint, ErrorSchema
+from gateway.extensions import Blueprint, ErrorSchema, create_limit
 from gateway.kernel.etags import check_if_match, if_match_sent
 from services.permits import applications, catalogue, intake, oss, outbound, service
 from services.permits import schemas as s
@@ -184,6 +184,8 @@ def _expected_version(application_id: str) -> int | None:
 
 @blp.route("/businesses")
 class Businesses(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen", "counter")
     @blp.response(200, s.BusinessSchema(many=True))
     def get(self) -> list:
@@ -202,6 +204,8 @@ class Businesses(MethodView):
 
 @blp.route("/applications")
 class Applications(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen", "counter")
     @blp.arguments(s.PermitApplicationCreateSchema)
     @blp.etag

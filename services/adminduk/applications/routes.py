@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
-from gateway.extensions import Blueprint, ErrorSchema
+from gateway.extensions import Blueprint, ErrorSchema, create_limit
 from gateway.kernel.etags import check_if_match, if_match_sent
 from gateway.kernel.paging import paged
 from services.adminduk.applications import schemas as s
@@ -49,6 +49,8 @@ def _expected_version(application_id: str) -> int | None:
 
 @blp.route("")
 class Applications(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen", "counter")
     @blp.arguments(s.ApplicationCreateSchema)
     @blp.etag

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
+from gateway.extensions import create_limit
 from gateway.kernel.paging import paged
 from services.adminduk.blueprint import blp, decision_views
 from services.adminduk.corrections import schemas as s
@@ -17,6 +18,8 @@ from services.adminduk.corrections import service
 
 @blp.route("/adminduk/corrections")
 class Corrections(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("citizen", "counter")
     @blp.arguments(s.CorrectionCreateSchema)
     @blp.response(201, s.CorrectionSchema)

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
-from gateway.extensions import ErrorSchema
+from gateway.extensions import ErrorSchema, create_limit
 from services.adminduk.blueprint import blp, decision_views
 from services.adminduk.deaths import schemas as s
 from services.adminduk.deaths import service
@@ -16,6 +16,8 @@ from services.adminduk.deaths import service
 
 @blp.route("/adminduk/deaths")
 class Deaths(MethodView):
+    decorators = [create_limit()]
+
     @blp.auth("client", "citizen", "counter", scopes=("deaths:write",))
     @blp.arguments(s.DeathReportSchema)
     @blp.response(201, s.DeathSchema)
