@@ -3,14 +3,14 @@
 `money_moved` is called by service.py in the same transaction (the same `uow`) exactly once when an
 invoice becomes paid (kind="paid", with the settling payment), when a payment arrives for an invoice
 that is already paid (kind="overpaid": the money must be refunded) and when a refund is recorded
-(kind="refunded", with the refund). Whatever it writes commits or rolls back with the state change, and
-an exception it raises refuses the change. The ledger (issue 9, items 4–5) fills it in; until then
-nothing is posted and the rows in payments_payment / payments_refund are the record.
+(kind="refunded", with the refund). The ledger's transaction commits or rolls back with the state
+change, and an exception it raises (an unbalanced posting) refuses the change.
 """
 
 from __future__ import annotations
 
 from gateway.db import UnitOfWork
+from services.payments import ledger
 from services.payments.models import Invoice, Payment, Refund
 
 
@@ -23,4 +23,4 @@ def money_moved(
     refund: Refund | None = None,
 ) -> None:
     """Post the movement (kind: "paid" | "overpaid" | "refunded") in the caller's transaction."""
-    return None
+    ledger.record_movement(uow, kind=kind, invoice=invoice, payment=payment, refund=refund)

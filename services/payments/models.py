@@ -1,11 +1,25 @@
-"""Payment tables: invoices (one amount owed for one purpose), the payments that settle them and the
-refunds recorded against them. Money is integer rupiah; nothing here is ever deleted."""
+"""Payment tables: invoices (one amount owed for one purpose), the payments that settle them, the
+refunds recorded against them and the double-entry ledger. Money is integer rupiah; nothing here is
+ever deleted, and the ledger's rows are never updated either (database triggers refuse it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db import Base, id_column, utcnow
@@ -134,3 +148,80 @@ class CounterPayment(Base):
     payment_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+
+
+class LedgerTransaction(Base):
+    """One movement of money, recorded once: a payment, an overpayment, a refund or a settlement.
+
+    `source_id` is the payment, refund or reconciliation run it records; (kind, source_id) is unique, so
+    a movement is never posted twice. Its postings sum to zero. Never updated, never deleted.
+    """
+
+    __tablename__ = "payments_ledger_transaction"
+    __table_args__ = (
+        UniqueConstraint("kind", "source_id", name="uq_payments_ledger_transaction_source"),
+        Index("ix_payments_ledger_transaction_booked", "booked_on", "kind"),
+    )
+
+    id: Mapped[str] = id_column()
+    kind: Mapped[str] = mapped_column(String(12))  # payment | overpayment | refund | settlement
+    source_id: Mapped[str] = mapped_column(String(36))
+    invoice_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    booked_on: Mapped[date] = mapped_column(Date)  # the city's business date of the movement
+    memo: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerPosting(Base):
+    """One leg of a transaction: a debit (amount > 0) or a credit (amount < 0) of one account.
+
+    Balances are sums of postings, never stored. Never updated, never deleted.
+    """
+
+    __tablename__ = "payments_ledger_posting"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="ck_payments_ledger_posting_amount"),
+        Index("ix_payments_ledger_posting_account", "account"),
+    )
+
+    id: Mapped[str] = id_column()
+    transaction_id: Mapped[str] = mapped_column(ForeignKey("payments_ledger_transaction.id"), index=True)
+    account: Mapped[str] = mapped_column(String(60))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+# ---- append-only: the database refuses UPDATE and DELETE of ledger rows (whatever the code does) ----
+
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION payments_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the payments ledger is append-only'
+        USING ERRCODE = 'restrict_violation', DETAIL = TG_OP || ' on ' || TG_TABLE_NAME || ' refused';
+END
+$$
+"""
+
+
+def append_only_triggers(table: str, dialect: str) -> list[str]:
+    """The trigger statements that make `table` append-only on PostgreSQL or SQLite."""
+    if dialect == "postgresql":
+        return [
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION payments_append_only()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION payments_append_only()",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'the payments ledger is append-only'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+for _model in (LedgerTransaction, LedgerPosting):
+    _table = _model.__table__
+    _table.info["append_only"] = True
+    event.listen(_table, "before_create", DDL(APPEND_ONLY_FUNCTION).execute_if(dialect="postgresql"))
+    for _dialect in ("postgresql", "sqlite"):
+        for _statement in append_only_triggers(_table.name, _dialect):
+            event.listen(_table, "after_create", DDL(_statement).execute_if(dialect=_dialect))

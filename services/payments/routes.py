@@ -11,7 +11,7 @@ from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint
 from gateway.kernel.paging import paged
-from services.payments import counter, images, notifications, service, va
+from services.payments import counter, images, ledger, notifications, service, va
 from services.payments import schemas as s
 
 blp = Blueprint(
@@ -117,6 +117,27 @@ class InvoiceRefunds(MethodView):
             amount=args["amount"],
             reason=args["reason"],
         )
+
+
+@blp.route("/ledger/balances")
+class LedgerBalances(MethodView):
+    @blp.auth("finance", "admin")
+    @blp.arguments(s.BalanceQueryArgsSchema, location="query")
+    @blp.response(200, s.BalanceSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list:
+        """Every ledger account's debits, credits and balance, summed from the postings (finance)"""
+        return ledger.balances(UnitOfWork(), principal=current_principal(), as_of=args.get("as_of"))
+
+
+@blp.route("/ledger/transactions")
+class LedgerTransactions(MethodView):
+    @blp.auth("finance", "admin")
+    @blp.arguments(s.LedgerQueryArgsSchema, location="query")
+    @blp.response(200, s.LedgerTransactionSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
+        """Ledger transactions newest first, each with its balanced postings (finance)"""
+        return paged(pagination_parameters, ledger.transactions, **args)
 
 
 SNAP_RESPONSES = {

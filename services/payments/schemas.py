@@ -152,3 +152,36 @@ class VaPaymentSchema(Schema):
     paidAmount = fields.Nested(SnapAmountSchema, required=True)  # noqa: N815
     trxDateTime = fields.String()  # noqa: N815
     virtualAccountName = fields.String()  # noqa: N815
+
+
+class BalanceQueryArgsSchema(Schema):
+    as_of = fields.Date(metadata={"description": "business date (inclusive); today when absent"})
+
+
+class BalanceSchema(Schema):
+    account = fields.String(metadata={"example": "revenue:permits.retribusi"})
+    debit = fields.Integer()
+    credit = fields.Integer()
+    balance = fields.Integer(metadata={"description": "debit − credit, summed from the postings"})
+
+
+class PostingSchema(Schema):
+    account = fields.String()
+    amount = fields.Integer(metadata={"description": "debit > 0, credit < 0"})
+
+
+class LedgerTransactionSchema(Schema):
+    id = fields.String()
+    kind = fields.String(metadata={"description": "payment | overpayment | refund | settlement"})
+    source_id = fields.String(metadata={"description": "the payment, refund or reconciliation run"})
+    invoice_id = fields.String(allow_none=True)
+    booked_on = fields.Date()
+    memo = fields.String()
+    created_at = LocalDateTime()
+    postings = fields.List(fields.Nested(PostingSchema))
+
+
+class LedgerQueryArgsSchema(Schema):
+    invoice_id = fields.String()
+    kind = fields.String(validate=validate.OneOf(["payment", "overpayment", "refund", "settlement"]))
+    booked_on = fields.Date()
