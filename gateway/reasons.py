@@ -309,6 +309,10 @@ PAYMENTS = _section(
             403,
             "A counter payment above the threshold is decided by another staff member",
         ),
+        ("settlement_report_unavailable", 503, "The acquirer's settlement report for the day is not available yet"),
+        ("settlement_report_invalid", 502, "The acquirer's settlement report is not the agreed CSV; nothing was used"),
+        ("reconciliation_task_not_found", 404, "No such reconciliation task"),
+        ("reconciliation_task_resolved", 409, "The reconciliation task was resolved already"),
     ],
 )
 

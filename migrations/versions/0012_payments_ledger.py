@@ -1,7 +1,7 @@
 """payments: the double-entry ledger (transactions and postings), append-only by trigger
 
-Revision ID: 0010_payments_ledger
-Revises: 0009_permits_workflow
+Revision ID: 0012_payments_ledger
+Revises: 0011_identity_token_cutoff
 Create Date: 2026-12-02 04:40:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from gateway.db import UTCDateTime
 
-revision: str = "0010_payments_ledger"
-down_revision: str | None = "0009_permits_workflow"
+revision: str = "0012_payments_ledger"
+down_revision: str | None = "0011_identity_token_cutoff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,8 +11,12 @@ from services.payments.events import EVENTS
 MODULE = ServiceModule(
     name="payments",
     blueprints=(routes.blp, routes.me_blp, routes.notify_blp),
-    jobs=(jobs.expire_invoices, jobs.poll_acquirer),
-    periodic=(Periodic(jobs.expire_invoices, every=60), Periodic(jobs.poll_acquirer, every=60)),
+    jobs=(jobs.expire_invoices, jobs.poll_acquirer, jobs.reconcile_daily),
+    periodic=(
+        Periodic(jobs.expire_invoices, every=60),
+        Periodic(jobs.poll_acquirer, every=60),
+        Periodic(jobs.reconcile_daily, every=3600),  # yesterday, once, after local midnight
+    ),
     events=EVENTS,
     seeders=Seeders(demo=seed.seed_demo),
     commands=(cli.acquirer_cmd,),

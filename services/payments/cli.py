@@ -109,7 +109,11 @@ def pay_cmd(payload: str | None, va_number: str | None, port: int) -> None:
 @click.option("--date", "day", default=None, help="YYYY-MM-DD (today in Asia/Jakarta)")
 @click.option("--port", default=DEFAULT_PORT, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="file to write [stdout]")
-def settlement_cmd(day: str | None, port: int, out: str | None) -> None:
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False), default=None,
+    help="drop settlement-YYYY-MM-DD.csv here, as the bank's SFTP would (PAYMENTS_SETTLEMENT_DIR)",
+)  # fmt: skip
+def settlement_cmd(day: str | None, port: int, out: str | None, directory: str | None) -> None:
     """Write the simulator's settlement report (CSV) for one day."""
     from datetime import datetime
 
@@ -120,6 +124,8 @@ def settlement_cmd(day: str | None, port: int, out: str | None) -> None:
             text = response.read().decode()
     except urllib.error.URLError as err:
         raise click.ClickException(f"no simulator on port {port}: {err}") from err
+    if directory:
+        out = str(Path(directory) / f"settlement-{when.isoformat()}.csv")
     if out:
         Path(out).write_text(text)
         click.echo(f"settlement {when.isoformat()} written to {out}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from gateway.errors import Conflict, Forbidden, NotFound, ServiceError, Unavailable, ValidationFailed
 
 
 class InvoiceNotFound(NotFound):
@@ -51,3 +51,23 @@ class SecondStaffRequired(Forbidden):
     """A counter payment above the threshold is confirmed by someone other than who took it."""
 
     reason = "second_staff_required"
+
+
+class SettlementReportUnavailable(Unavailable):
+    """The acquirer's settlement report for the day cannot be had yet (not published, unreachable)."""
+
+    reason = "settlement_report_unavailable"
+
+
+class SettlementReportInvalid(ServiceError):
+    """The acquirer's settlement report is not the agreed CSV: nothing of it is used."""
+
+    code, reason = 502, "settlement_report_invalid"
+
+
+class ReconciliationTaskNotFound(NotFound):
+    reason = "reconciliation_task_not_found"
+
+
+class ReconciliationTaskResolved(Conflict):
+    reason = "reconciliation_task_resolved"

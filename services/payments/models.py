@@ -190,6 +190,86 @@ class LedgerPosting(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
 
 
+class SettlementLine(Base):
+    """One line of the acquirer's settlement report (CSV), imported once (its reference is unique)."""
+
+    __tablename__ = "payments_settlement_line"
+    __table_args__ = (Index("ix_payments_settlement_line_date", "settlement_date"),)
+
+    id: Mapped[str] = id_column()
+    settlement_date: Mapped[date] = mapped_column(Date)
+    reference_no: Mapped[str] = mapped_column(String(64), unique=True)  # the acquirer's = Payment.reference
+    partner_reference_no: Mapped[str] = mapped_column(String(64))  # our billing code
+    paid_time: Mapped[datetime | None]
+    amount: Mapped[int] = mapped_column(BigInteger)
+    fee: Mapped[int] = mapped_column(BigInteger)
+    net: Mapped[int] = mapped_column(BigInteger)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reconciliation(Base):
+    """One run of a day's reconciliation (daily job or on demand) and the day's figures after it."""
+
+    __tablename__ = "payments_reconciliation"
+    __table_args__ = (Index("ix_payments_reconciliation_date", "business_date", "started_at"),)
+
+    id: Mapped[str] = id_column()
+    business_date: Mapped[date] = mapped_column(Date)
+    trigger: Mapped[str] = mapped_column(String(10))  # daily | on_demand
+    requested_by: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    report_lines: Mapped[int] = mapped_column(Integer)  # lines of the day in the acquirer's report
+    newly_matched: Mapped[int] = mapped_column(Integer)  # matched by this run (never matched again)
+    matched: Mapped[int] = mapped_column(Integer)  # the day's matches after this run
+    matched_amount: Mapped[int] = mapped_column(BigInteger)
+    missing_at_bank: Mapped[int] = mapped_column(Integer)  # open differences of the day, by kind
+    missing_here: Mapped[int] = mapped_column(Integer)
+    amount_mismatch: Mapped[int] = mapped_column(Integer)
+    ledger_transaction_id: Mapped[str | None] = mapped_column(String(36))  # the settlement posted
+
+
+class ReconciliationMatch(Base):
+    """A payment of ours paired with a line of the bank's report: each side is matched once, ever."""
+
+    __tablename__ = "payments_reconciliation_match"
+    __table_args__ = (Index("ix_payments_reconciliation_match_date", "business_date"),)
+
+    id: Mapped[str] = id_column()
+    payment_id: Mapped[str] = mapped_column(String(36), unique=True)
+    line_id: Mapped[str] = mapped_column(String(36), unique=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    business_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReconciliationTask(Base):
+    """A difference finance must look at: missing at the bank, missing here, or another amount.
+
+    `key` (kind + the payment or line it is about) is unique: a difference opens one task, however many
+    runs see it. Finance resolves it with a note; a later match resolves a missing_at_bank one itself.
+    """
+
+    __tablename__ = "payments_reconciliation_task"
+    __table_args__ = (Index("ix_payments_reconciliation_task_state", "state", "business_date"),)
+
+    id: Mapped[str] = id_column()
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # missing_at_bank | missing_here | amount_mismatch
+    run_id: Mapped[str] = mapped_column(String(36))
+    payment_id: Mapped[str | None] = mapped_column(String(36))
+    line_id: Mapped[str | None] = mapped_column(String(36))
+    reference: Mapped[str] = mapped_column(String(64))  # the acquirer's reference
+    billing_code: Mapped[str | None] = mapped_column(String(64))
+    our_amount: Mapped[int | None] = mapped_column(BigInteger)
+    bank_amount: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open | resolved
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(String(300))
+
+
 # ---- append-only: the database refuses UPDATE and DELETE of ledger rows (whatever the code does) ----
 
 APPEND_ONLY_FUNCTION = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -9,9 +10,10 @@ from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
+from gateway.errors import ValidationFailed
 from gateway.extensions import Blueprint
 from gateway.kernel.paging import paged
-from services.payments import counter, images, ledger, notifications, service, va
+from services.payments import counter, finance, images, ledger, notifications, service, va
 from services.payments import schemas as s
 
 blp = Blueprint(
@@ -138,6 +140,97 @@ class LedgerTransactions(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
         """Ledger transactions newest first, each with its balanced postings (finance)"""
         return paged(pagination_parameters, ledger.transactions, **args)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            "The day is YYYY-MM-DD", reason="validation_failed", errors={"path": {"day": ["YYYY-MM-DD"]}}
+        ) from None
+
+
+@blp.route("/reconciliations")
+class Reconciliations(MethodView):
+    @blp.auth("finance", "admin")
+    @blp.response(200, s.ReconciliationRunSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: Any) -> list:
+        """Reconciliation runs, newest first (the daily job's and on-demand ones)"""
+        return paged(pagination_parameters, finance.list_runs)
+
+    @blp.auth("finance", "admin")
+    @blp.arguments(s.ReconcileSchema)
+    @blp.response(201, s.ReconciliationRunSchema)
+    @blp.alt_response(502, description="The report is not the agreed CSV (settlement_report_invalid)")
+    @blp.alt_response(503, description="No settlement report for the day yet (settlement_report_unavailable)")
+    def post(self, args: dict[str, Any]) -> Any:
+        """Reconcile a day now against the acquirer's settlement report (nothing is matched twice)"""
+        return finance.run_now(UnitOfWork(), principal=current_principal(), day=args["date"])
+
+
+@blp.route("/reconciliations/<day>")
+class ReconciliationDay(MethodView):
+    @blp.auth("finance", "admin")
+    @blp.response(200, s.ReconciliationDaySchema)
+    def get(self, day: str) -> Any:
+        """A day's reconciliation: matched, missing at the bank, missing here, amount mismatch"""
+        return finance.day_report(UnitOfWork(), principal=current_principal(), day=_day(day))
+
+
+@blp.route("/reconciliations/<day>/report.csv")
+class ReconciliationCsv(MethodView):
+    @blp.auth("finance", "admin")
+    @blp.response(200, description="Every item of the day (CSV)", content_type="text/csv")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "status,reference_no,billing_code,our_amount,bank_amount,task_id,task_state",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    )
+    def get(self, day: str) -> Response:
+        """A day's reconciliation as CSV (for the spreadsheet finance keeps)"""
+        when = _day(day)
+        text = finance.day_csv(UnitOfWork(), principal=current_principal(), day=when)
+        response = Response(text, mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="reconciliation-{when.isoformat()}.csv"'
+        )
+        return response
+
+
+@blp.route("/reconciliation-tasks")
+class ReconciliationTasks(MethodView):
+    @blp.auth("finance", "admin")
+    @blp.arguments(s.TaskQueryArgsSchema, location="query")
+    @blp.response(200, s.ReconciliationTaskSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> list:
+        """Finance's reconciliation tasks, oldest day first (state=open: the work list)"""
+        return paged(
+            pagination_parameters,
+            finance.list_tasks,
+            state=args.get("state"),
+            kind=args.get("kind"),
+            day=args.get("date"),
+        )
+
+
+@blp.route("/reconciliation-tasks/<task_id>/resolve")
+class ReconciliationTaskResolve(MethodView):
+    @blp.auth("finance", "admin")
+    @blp.arguments(s.TaskResolveSchema)
+    @blp.response(200, s.ReconciliationTaskSchema)
+    @blp.alt_response(404, description="No such task (reconciliation_task_not_found)")
+    @blp.alt_response(409, description="Resolved already (reconciliation_task_resolved)")
+    def post(self, args: dict[str, Any], task_id: str) -> Any:
+        """Resolve a difference with what finance found and did"""
+        return finance.resolve_task(
+            UnitOfWork(), principal=current_principal(), task_id=task_id, resolution=args["resolution"]
+        )
 
 
 SNAP_RESPONSES = {

@@ -185,3 +185,63 @@ class LedgerQueryArgsSchema(Schema):
     invoice_id = fields.String()
     kind = fields.String(validate=validate.OneOf(["payment", "overpayment", "refund", "settlement"]))
     booked_on = fields.Date()
+
+
+class ReconcileSchema(Schema):
+    date = fields.Date(
+        required=True, metadata={"description": "the business day (Asia/Jakarta) to reconcile"}
+    )
+
+
+class ReconciliationRunSchema(Schema):
+    id = fields.String()
+    business_date = fields.Date()
+    trigger = fields.String(metadata={"description": "daily | on_demand"})
+    started_at = LocalDateTime()
+    report_lines = fields.Integer(metadata={"description": "lines of the day in the acquirer's report"})
+    newly_matched = fields.Integer(metadata={"description": "matched by this run"})
+    matched = fields.Integer(metadata={"description": "the day's matches after this run"})
+    matched_amount = fields.Integer()
+    missing_at_bank = fields.Integer()
+    missing_here = fields.Integer()
+    amount_mismatch = fields.Integer()
+    ledger_transaction_id = fields.String(allow_none=True, metadata={"description": "the settlement posted"})
+
+
+class ReconciliationTaskSchema(Schema):
+    id = fields.String()
+    business_date = fields.Date()
+    kind = fields.String(metadata={"description": "missing_at_bank | missing_here | amount_mismatch"})
+    reference = fields.String(metadata={"description": "the acquirer's reference"})
+    billing_code = fields.String(allow_none=True)
+    payment_id = fields.String(allow_none=True)
+    our_amount = fields.Integer(allow_none=True)
+    bank_amount = fields.Integer(allow_none=True)
+    state = fields.String(metadata={"description": "open | resolved"})
+    opened_at = LocalDateTime()
+    resolved_at = LocalDateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+
+
+class ReconciliationDaySchema(Schema):
+    date = fields.Date()
+    reconciled = fields.Boolean(metadata={"description": "false until a run has looked at the day"})
+    differences = fields.Integer(metadata={"description": "open differences (0: the day reconciles)"})
+    matched = fields.Integer()
+    matched_amount = fields.Integer()
+    missing_at_bank = fields.Integer()
+    missing_here = fields.Integer()
+    amount_mismatch = fields.Integer()
+    runs = fields.List(fields.Nested(ReconciliationRunSchema))
+    tasks = fields.List(fields.Nested(ReconciliationTaskSchema))
+
+
+class TaskQueryArgsSchema(Schema):
+    state = fields.String(validate=validate.OneOf(["open", "resolved"]))
+    kind = fields.String(validate=validate.OneOf(["missing_at_bank", "missing_here", "amount_mismatch"]))
+    date = fields.Date()
+
+
+class TaskResolveSchema(Schema):
+    resolution = fields.String(required=True, validate=validate.Length(min=3, max=300))

@@ -422,7 +422,11 @@ def refund(uow: UnitOfWork, *, principal: Principal, invoice_id: str, amount: in
                 f"At most {left} can still be refunded", errors={"json": {"amount": [f"At most {left}"]}}
             )
         row = m.Refund(
-            invoice_id=invoice.id, amount=amount, reason=reason, requested_by=principal.id, created_at=clock.now()
+            invoice_id=invoice.id,
+            amount=amount,
+            reason=reason,
+            requested_by=principal.id,
+            created_at=clock.now(),
         )
         session = session_of(uow)
         session.add(row)

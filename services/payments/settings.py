@@ -47,6 +47,9 @@ DEFAULTS = {
     "PAYMENTS_POLL_AFTER_MINUTES": "5",
     # Virtual accounts: the bank's prefix for the city; VA number = prefix + billing code.
     "PAYMENTS_VA_PREFIX": "98811",
+    # Where the acquirer drops its daily settlement reports (settlement-YYYY-MM-DD.csv, e.g. an SFTP
+    # inbox); empty: fetch them from the acquirer's report API.
+    "PAYMENTS_SETTLEMENT_DIR": "",
     # Counter payments above this many rupiah need a second staff member's confirmation.
     "PAYMENTS_COUNTER_CONFIRM_ABOVE": "1000000",
 }

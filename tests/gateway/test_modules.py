@@ -88,6 +88,7 @@ def test_the_app_declares_adminduk_events_and_the_periodic_jobs(app):
         "services.payments.jobs:expire_invoices": 60,
         "services.parking.jobs:pseudonymise": 3600,
         "services.payments.jobs:poll_acquirer": 60,
+        "services.payments.jobs:reconcile_daily": 3600,
         "services.parking.jobs:reconcile_nightly": 3600,
         "services.parking.jobs:remind_subscriptions": 3600,
         "services.permits.jobs:sla_sweep": 300,

@@ -3,6 +3,7 @@ payments recorded the way the channels record them, finance staff, and a listene
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import tempfile
@@ -125,8 +126,13 @@ def later() -> Iterator[Callable[[timedelta], Any]]:
 # ---- the acquirer simulator, over real HTTP both ways ---------------------------------------------
 
 
-def port_in_range(first: int = 9200, last: int = 9299) -> int:
-    """A free loopback port from a range (payments' tests use 9200-9299, parking's 8110-8119)."""
+PORTS = os.environ.get("TEST_PORTS", "9200-9299")  # a worktree's own range when several share the machine
+
+
+def port_in_range(first: int | None = None, last: int | None = None) -> int:
+    """A free loopback port from TEST_PORTS (default 9200-9299; parking's tests ask 8110-8119), from `first` on."""
+    low, high = (int(p) for p in PORTS.split("-"))
+    first, last = first or low, last or high
     for port in range(first, last + 1):
         with socket.socket() as sock:
             try:
@@ -165,9 +171,11 @@ SNAP_SETTINGS = (
 
 
 @contextmanager
-def serve_acquirer(app: Flask, ports: tuple[int, int] = (9200, 9299)) -> Iterator[Acquirer]:
+def serve_acquirer(app: Flask, ports: tuple[int, int] | None = None) -> Iterator[Acquirer]:
     """Our API on one loopback port and the simulator on another, each with its own keys; the app's
     SNAP settings point at it until the block ends (then they are what they were)."""
+    low, high = (int(p) for p in PORTS.split("-"))
+    ports = ports or (low, high)
     keys = Path(tempfile.mkdtemp(prefix="payments-keys-"))
     ours, theirs = snap.new_private_key(), snap.new_private_key()
     (keys / "client.pem").write_text(snap.private_pem(ours))

@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from gateway.kernel import clock
@@ -25,6 +25,7 @@ TOKEN_PATH = "/v1.0/access-token/b2b"
 GENERATE_PATH = "/v1.0/qr/qr-mpm-generate"
 QUERY_PATH = "/v1.0/qr/qr-mpm-query"
 REFUND_PATH = "/v1.0/qr/qr-mpm-refund"
+SETTLEMENT_PATH = "/v1.0/settlement-report"  # not SNAP: the acquirer's report API (CSV), B2B token
 
 
 class AcquirerError(RuntimeError):
@@ -69,6 +70,8 @@ class Acquirer(Protocol):
     def refund(
         self, *, partner_reference_no: str, reference_no: str, refund_no: str, amount: int, reason: str
     ) -> RefundDone: ...
+
+    def settlement_report(self, *, day: date) -> str: ...
 
 
 STATUS = {"00": "paid", "01": "pending", "02": "pending", "03": "pending", "04": "failed", "05": "failed",
@@ -232,6 +235,31 @@ class SnapAcquirer:
         return RefundDone(
             refund_no=str(answer.get("refundNo")), reference_no=str(answer.get("partnerRefundNo"))
         )
+
+    def settlement_report(self, *, day: date) -> str:
+        """The day's settlement report as the acquirer publishes it (CSV text; AcquirerError if not yet)."""
+        for attempt in (1, 2):
+            request = urllib.request.Request(  # noqa: S310 - http(s) URLs from our configuration
+                f"{self.config.base_url.rstrip('/')}{SETTLEMENT_PATH}?date={day.isoformat()}",
+                headers={
+                    "Authorization": f"Bearer {self.access_token()}",
+                    "X-TIMESTAMP": self._ts(),
+                    "X-PARTNER-ID": self.config.partner_id,
+                    "Accept": "text/csv",
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self.config.timeout) as response:  # noqa: S310
+                    return response.read().decode("utf-8")
+            except urllib.error.HTTPError as err:
+                if err.code == 401 and attempt == 1:  # the acquirer forgot our token: a new one, once
+                    with self._lock:
+                        self._token = None
+                    continue
+                raise AcquirerError(f"settlement report for {day}: HTTP {err.code}", status=err.code) from err
+            except (urllib.error.URLError, TimeoutError, OSError, UnicodeDecodeError) as err:
+                raise AcquirerError(f"settlement report for {day}: {err}") from err
+        raise AssertionError("unreachable")
 
 
 def _describe(answer: dict[str, Any], status: int) -> str:

@@ -33,7 +33,13 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from services.payments import qris, snap
-from services.payments.adapters.acquirer import GENERATE_PATH, QUERY_PATH, REFUND_PATH, TOKEN_PATH
+from services.payments.adapters.acquirer import (
+    GENERATE_PATH,
+    QUERY_PATH,
+    REFUND_PATH,
+    SETTLEMENT_PATH,
+    TOKEN_PATH,
+)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOTIFY_PATH = "/api/v1/payments/notify/qris"
@@ -118,6 +124,7 @@ class AcquirerSimulator:
                 Rule(GENERATE_PATH, endpoint="generate", methods=["POST"]),
                 Rule(QUERY_PATH, endpoint="query", methods=["POST"]),
                 Rule(REFUND_PATH, endpoint="refund", methods=["POST"]),
+                Rule(SETTLEMENT_PATH, endpoint="report", methods=["GET"]),
                 Rule("/_sim/pay", endpoint="pay", methods=["POST"]),
                 Rule("/_sim/pay-va", endpoint="pay_va", methods=["POST"]),
                 Rule("/_sim/faults", endpoint="faults", methods=["POST"]),
@@ -484,6 +491,28 @@ class AcquirerSimulator:
                              t.amount, fee, t.amount - fee, t.refunded, self.config.merchant.nmid,
                              self.config.merchant_id])  # fmt: skip
         return out.getvalue()
+
+    def write_settlement(self, day: date, directory: str) -> str:
+        """Drop the day's report where the merchant collects it (as a bank's SFTP outbox): the file path."""
+        from pathlib import Path
+
+        target = Path(directory) / f"settlement-{day.isoformat()}.csv"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_suffix(".part")
+        part.write_text(self.settlement_csv(day))
+        part.replace(target)  # whole or nothing: a reader never sees half a report
+        return str(target)
+
+    def on_report(self, req: Request) -> Response:
+        """The merchant fetches its settlement report with its B2B token (GET …?date=YYYY-MM-DD)."""
+        auth = req.headers.get("Authorization", "")
+        with self.state.lock:
+            valid = (
+                self.state.tokens.get(auth[7:] if auth.startswith("Bearer ") else "", 0) > time.monotonic()
+            )
+        if not valid:
+            return _snap(401, "00", "01", "Invalid Token (B2B)")
+        return self.on_settlement(req)
 
     def on_settlement(self, req: Request) -> Response:
         raw = req.args.get("date")
