@@ -313,6 +313,7 @@ PAYMENTS = _section(
         ("settlement_report_invalid", 502, "The acquirer's settlement report is not the agreed CSV; nothing was used"),
         ("reconciliation_task_not_found", 404, "No such reconciliation task"),
         ("reconciliation_task_resolved", 409, "The reconciliation task was resolved already"),
+        ("receipt_not_available", 409, "Only a paid (or refunded) invoice has a receipt"),
     ],
 )
 

@@ -71,3 +71,9 @@ class ReconciliationTaskNotFound(NotFound):
 
 class ReconciliationTaskResolved(Conflict):
     reason = "reconciliation_task_resolved"
+
+
+class ReceiptNotAvailable(Conflict):
+    """Only a paid (or refunded) invoice has a receipt."""
+
+    reason = "receipt_not_available"

@@ -65,6 +65,7 @@ class Invoice(Base):
     expired_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    receipt_document_id: Mapped[str | None] = mapped_column(String(36))  # issued when first asked for
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

@@ -13,7 +13,7 @@ from gateway.db import UnitOfWork
 from gateway.errors import ValidationFailed
 from gateway.extensions import Blueprint
 from gateway.kernel.paging import paged
-from services.payments import counter, finance, images, ledger, notifications, service, va
+from services.payments import counter, finance, images, ledger, notifications, receipts, service, va
 from services.payments import schemas as s
 
 blp = Blueprint(
@@ -86,6 +86,32 @@ class InvoiceQr(MethodView):
         invoice = service.show_qr(UnitOfWork(), principal=current_principal(), invoice_id=invoice_id)
         response = Response(images.qr_png(invoice.qris_payload), mimetype="image/png")
         response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+@blp.route("/invoices/<invoice_id>/receipt.pdf")
+class InvoiceReceipt(MethodView):
+    @blp.auth("citizen", "officer", "finance", "admin")
+    @blp.response(200, description="The signed receipt (bukti pembayaran)", content_type="application/pdf")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The signed PDF receipt; X-Verify-URL is what its QR code opens",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    )
+    @blp.alt_response(404, description="No such invoice, or not one the caller may see")
+    @blp.alt_response(409, description="Not paid: no receipt (receipt_not_available)")
+    def get(self, invoice_id: str) -> Response:
+        """The payment's signed receipt with a QR code anyone can verify (its payer, the OPD, finance)"""
+        found = receipts.receipt(UnitOfWork(), principal=current_principal(), invoice_id=invoice_id)
+        response = Response(found.pdf, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="bukti-pembayaran-{found.number}.pdf"'
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Verify-URL"] = found.verify_url
         return response
 
 
@@ -173,6 +199,7 @@ class Reconciliations(MethodView):
 @blp.route("/reconciliations/<day>")
 class ReconciliationDay(MethodView):
     @blp.auth("finance", "admin")
+    @blp.alt_response(422, description="The day is not YYYY-MM-DD (validation_failed)")
     @blp.response(200, s.ReconciliationDaySchema)
     def get(self, day: str) -> Any:
         """A day's reconciliation: matched, missing at the bank, missing here, amount mismatch"""
@@ -182,6 +209,7 @@ class ReconciliationDay(MethodView):
 @blp.route("/reconciliations/<day>/report.csv")
 class ReconciliationCsv(MethodView):
     @blp.auth("finance", "admin")
+    @blp.alt_response(422, description="The day is not YYYY-MM-DD (validation_failed)")
     @blp.response(200, description="Every item of the day (CSV)", content_type="text/csv")
     @blp.doc(
         responses={

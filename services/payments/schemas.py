@@ -30,6 +30,14 @@ class InvoiceSchema(Schema):
         lambda invoice: va.va_number(invoice.billing_code),
         metadata={"description": "virtual account to pay by bank transfer (prefix + billing code)"},
     )
+    receipt_path = fields.Function(
+        lambda invoice: (
+            f"/api/v1/payments/invoices/{invoice.id}/receipt.pdf"
+            if invoice.state in ("paid", "partially_refunded", "refunded")
+            else None
+        ),
+        metadata={"description": "the signed receipt (bukti pembayaran) once paid"},
+    )
     expires_at = LocalDateTime()
     created_at = LocalDateTime()
     paid_at = LocalDateTime(allow_none=True)
