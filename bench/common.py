@@ -73,7 +73,9 @@ def wait_http(url: str, timeout: float = 30) -> None:
 
 
 @contextmanager
-def gunicorn(app: str, port: int, env: dict[str, str], workers: int = 2, cwd: Path = ROOT) -> Iterator[str]:
+def gunicorn(
+    app: str, port: int, env: dict[str, str], workers: int = 2, cwd: Path = ROOT, boot_timeout: float = 30
+) -> Iterator[str]:
     proc = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
@@ -92,7 +94,7 @@ def gunicorn(app: str, port: int, env: dict[str, str], workers: int = 2, cwd: Pa
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(base + ("/healthz" if app == "wsgi:app" else "/floor"))
+        wait_http(base + ("/healthz" if app == "wsgi:app" else "/floor"), timeout=boot_timeout)
         yield base
     finally:
         proc.send_signal(signal.SIGTERM)
