@@ -284,6 +284,7 @@ def main() -> int:
             connections=8,
             duration=args.duration,
             script=ROOT / "bench" / "payments_notify.lua",
+            timeout=10,  # wrk's default 2 s drops slow answers on a loaded machine as socket errors
         )
         loads.append(_load())
         wait_for_queue(app)
