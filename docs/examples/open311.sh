@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs/open311.md, step by step: discovery, services, post a request (api_key and bearer), the errors,
 # read it back by number and by token. Run against a fresh `make run` (API=http://127.0.0.1:8000).
-source "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib.sh"
 O=/open311/v2
 KEY=open311-demo:demo-open311-secret
 
