@@ -58,10 +58,7 @@ def issue(
     session = _s(uow)
     series_key = series_key or f"{kind}:{number}"
     in_series = (Document.series_key == series_key, Document.status == "valid")
-    if uow.is_postgres:
-        # Two issuers of one series queue here. The winner's new version is only visible to a fresh
-        # statement, hence the second select; the unique (series_key, version) catches a first-issue race.
-        session.execute(select(Document.id).where(*in_series).with_for_update())
+    _serialize_series(uow, in_series)
     previous = list(
         session.scalars(select(Document).where(*in_series).execution_options(populate_existing=True))
     )
@@ -95,6 +92,27 @@ def issue(
     session.flush()
     outbox.enqueue(uow, jobs.render, document_id=document.id)
     return document
+
+
+def _serialize_series(uow: UnitOfWork, in_series: tuple[Any, ...]) -> None:
+    """Make concurrent issuers of one series take turns, so exactly one version stays valid.
+
+    PostgreSQL: a row lock on the valid version; the winner's new version is only visible to a fresh
+    statement, hence the select after it, and the unique (series_key, version) catches a first-issue
+    race. SQLite has no row locks and reads outside a write transaction see no stable snapshot: a
+    write (touching nothing) first takes the database's write lock, so the reads below see the last
+    committed version and no other writer can add one before this transaction ends.
+    """
+    session = _s(uow)
+    if uow.is_postgres:
+        session.execute(select(Document.id).where(*in_series).with_for_update())
+    else:
+        session.execute(
+            update(Document)
+            .where(*in_series)
+            .values(status=Document.status)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _clean_table(table: dict[str, Any] | None) -> dict[str, Any] | None:
