@@ -63,7 +63,9 @@ def db_current() -> None:
 @click.command("create-staff")
 @click.option("--username", required=True)
 @click.option("--full-name", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "officer", "counter", "attendant", "finance"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "officer", "counter", "attendant", "finance"])
+)
 @click.option("--opd", "opd_code", default=None, help="OPD code, required for officers")
 @click.option("--position", default=None, help="e.g. head (kepala) — receives escalations")
 @click.option("--zone", "zones", multiple=True, help="parking zone (attendants)")
@@ -239,6 +241,27 @@ def sms_simulator_cmd(port: int) -> None:
     create_simulator(cfg["SMS_ACCOUNT"], cfg["SMS_TOKEN"]).run(host="127.0.0.1", port=port)
 
 
+@click.command("tsa-simulator")
+@click.option("--port", default=8045, show_default=True)
+def tsa_simulator_cmd(port: int) -> None:
+    """Run the local RFC 3161 timestamp authority (point DOCUMENT_TSA_URL at http://127.0.0.1:PORT/)."""
+    from werkzeug.serving import make_server
+
+    from gateway.documents.tsa import create_simulator
+
+    cfg = current_app.config
+    simulator = create_simulator(
+        key_file=cfg["DOCUMENT_TSA_KEY_FILE"],
+        cert_file=cfg["DOCUMENT_TSA_CERT_FILE"],
+        ca_key_file=cfg["DOCUMENT_CA_KEY_FILE"],
+        ca_cert_file=cfg["DOCUMENT_CA_CERT_FILE"],
+    )
+    # Flask ignores app.run() inside a `flask` command, so serve it with werkzeug directly.
+    http = make_server("127.0.0.1", port, simulator, threaded=True)
+    click.echo(f"RFC 3161 TSA simulator on http://127.0.0.1:{port}/")
+    http.serve_forever()
+
+
 @click.command("create-schema")
 def create_schema_cmd() -> None:
     """Create every table straight from the models (tests, throwaway databases)."""
@@ -256,6 +279,7 @@ def register_cli(app: Flask) -> None:
         worker_cmd,
         relay_cmd,
         outbox_cmd,
+        tsa_simulator_cmd,
         create_schema_cmd,
     ):
         app.cli.add_command(cmd)

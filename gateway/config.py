@@ -83,7 +83,23 @@ class Config:
     AKTA_KEMATIAN_NUMBER_TEMPLATE: str = field(
         default_factory=lambda: _env("AKTA_KEMATIAN_NUMBER_TEMPLATE", "{kabkota}-KM-{ddmmyyyy}-{serial:04d}")
     )
-    # The city's document-signing key and certificate (PAdES); a self-signed pair is generated if absent.
+    # The city's document-signing key and certificate (PAdES) and the city CA that issued it; when absent
+    # (development, tests) a CA and a certificate it issues are generated. The CA certificate is served
+    # at /.well-known/city-ca.pem. DOCUMENT_TSA_URL: an RFC 3161 timestamp authority (PAdES B-T);
+    # `make run` starts `flask tsa-simulator` there. Empty: signatures without a timestamp (B-B).
+    DOCUMENT_CA_KEY_FILE: str = field(
+        default_factory=lambda: _env("DOCUMENT_CA_KEY_FILE", str(ROOT / "instance" / "city_ca_key.pem"))
+    )
+    DOCUMENT_CA_CERT_FILE: str = field(
+        default_factory=lambda: _env("DOCUMENT_CA_CERT_FILE", str(ROOT / "instance" / "city_ca.pem"))
+    )
+    DOCUMENT_TSA_URL: str = field(default_factory=lambda: _env("DOCUMENT_TSA_URL", ""))
+    DOCUMENT_TSA_KEY_FILE: str = field(
+        default_factory=lambda: _env("DOCUMENT_TSA_KEY_FILE", str(ROOT / "instance" / "tsa_key.pem"))
+    )
+    DOCUMENT_TSA_CERT_FILE: str = field(
+        default_factory=lambda: _env("DOCUMENT_TSA_CERT_FILE", str(ROOT / "instance" / "tsa_cert.pem"))
+    )
     DOCUMENT_SIGNING_KEY_FILE: str = field(
         default_factory=lambda: _env(
             "DOCUMENT_SIGNING_KEY_FILE", str(ROOT / "instance" / "document_signing_key.pem")

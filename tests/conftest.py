@@ -7,6 +7,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -17,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, delete, text
+from werkzeug.serving import make_server
 
 from gateway import outbox
 from gateway import queue as q
@@ -24,6 +26,7 @@ from gateway.app import create_app
 from gateway.auth import issue_access_token
 from gateway.cli import register_cli
 from gateway.db import Base, UnitOfWork
+from gateway.documents.tsa import create_simulator as create_tsa_simulator
 from gateway.extensions import limiter
 from gateway.identity import staff as staff_service
 from gateway.identity.models import CitizenAccount, Resident
@@ -40,16 +43,39 @@ def reference_tables() -> set[str]:
     return {t.name for t in Base.metadata.sorted_tables if t.info.get("reference")}
 
 
+PKI = {
+    "DOCUMENT_SIGNING_KEY_FILE": str(TMP / "document_signing_key.pem"),
+    "DOCUMENT_SIGNING_CERT_FILE": str(TMP / "document_signing_cert.pem"),
+    "DOCUMENT_CA_KEY_FILE": str(TMP / "city_ca_key.pem"),
+    "DOCUMENT_CA_CERT_FILE": str(TMP / "city_ca.pem"),
+}
+
+
 @pytest.fixture(scope="session")
-def app() -> Iterator[Flask]:
+def tsa_url() -> Iterator[str]:
+    """The local RFC 3161 timestamp authority, over real HTTP, as `flask tsa-simulator` runs it."""
+    simulator = create_tsa_simulator(
+        key_file=TMP / "tsa_key.pem",
+        cert_file=TMP / "tsa_cert.pem",
+        ca_key_file=PKI["DOCUMENT_CA_KEY_FILE"],
+        ca_cert_file=PKI["DOCUMENT_CA_CERT_FILE"],
+    )
+    http = make_server("127.0.0.1", 0, simulator, threaded=True)
+    threading.Thread(target=http.serve_forever, daemon=True, name="tsa-simulator").start()
+    yield f"http://127.0.0.1:{http.server_port}/"
+    http.shutdown()
+
+
+@pytest.fixture(scope="session")
+def app(tsa_url: str) -> Iterator[Flask]:
     app = create_app(
         {
             "APP_ENV": "test",
             "DATABASE_URL": DATABASE_URL,
             "REDIS_URL": REDIS_URL,
             "JWT_PRIVATE_KEY_FILE": str(TMP / "jwt.pem"),
-            "DOCUMENT_SIGNING_KEY_FILE": str(TMP / "document_signing_key.pem"),
-            "DOCUMENT_SIGNING_CERT_FILE": str(TMP / "document_signing_cert.pem"),
+            **PKI,
+            "DOCUMENT_TSA_URL": tsa_url,
             "SECRET_KEY": "test-secret",
             "TESTING": True,
         }

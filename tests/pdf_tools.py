@@ -23,6 +23,8 @@ PACKAGES = {
     "pdffonts": "poppler-utils",
     "pdftotext": "poppler-utils",
     "zbarimg": "zbar-tools",
+    "pdfsig": "poppler-utils",
+    "certutil": "libnss3-tools",
 }
 
 

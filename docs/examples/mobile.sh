@@ -105,6 +105,12 @@ curl -sS -D pdf-headers.txt -o akta.pdf "$API$PDF_URL" "${MOM[@]}"
 cat pdf-headers.txt
 grep -q "^HTTP/1.1 200" pdf-headers.txt && grep -qi "^Content-Type: application/pdf" pdf-headers.txt
 [ "$(head -c 5 akta.pdf)" = "%PDF-" ]
+echo "   the signature, checked by poppler with the city CA trusted in an NSS database"
+curl -sS -o city-ca.pem "$API/.well-known/city-ca.pem"
+mkdir nssdb && certutil -N -d sql:nssdb --empty-password && certutil -A -d sql:nssdb -n city-ca -t C,C,C -i city-ca.pem
+pdfsig -nssdir sql:nssdb akta.pdf | tee pdfsig.txt
+grep -q "Signature Validation: Signature is Valid." pdfsig.txt
+grep -q "Certificate Validation: Certificate is Trusted." pdfsig.txt
 call 200 GET "${VERIFY_URL#"$API"}"
 [ "$(field .status)" = valid ] && [ "$(field .public.nama)" = "P. A. S." ] && [ "$(field .signed)" = true ]
 call 404 GET "${VERIFY_URL#"$API"}x"

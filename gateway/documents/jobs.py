@@ -13,15 +13,25 @@ from gateway.db import UnitOfWork, new_id, utcnow
 from gateway.documents import service
 from gateway.documents.models import Document
 from gateway.documents.render import Layout, render_pdf
-from gateway.documents.signer import Signer, local_signer
+from gateway.documents.signer import Signer, SigningFiles, local_signer
 
 log = logging.getLogger(__name__)
 
 
 def signer() -> Signer:
     """The configured signer, loaded once per process."""
+    return local_signer(signing_files())
+
+
+def signing_files() -> SigningFiles:
     cfg = current_app.config
-    return local_signer(cfg["DOCUMENT_SIGNING_KEY_FILE"], cfg["DOCUMENT_SIGNING_CERT_FILE"])
+    return SigningFiles(
+        key=cfg["DOCUMENT_SIGNING_KEY_FILE"],
+        cert=cfg["DOCUMENT_SIGNING_CERT_FILE"],
+        ca_key=cfg["DOCUMENT_CA_KEY_FILE"],
+        ca_cert=cfg["DOCUMENT_CA_CERT_FILE"],
+        tsa_url=cfg["DOCUMENT_TSA_URL"],
+    )
 
 
 def render(document_id: str) -> None:

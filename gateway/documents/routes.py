@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 from flask.views import MethodView
 
 from gateway.auth import current_principal
 from gateway.db import UnitOfWork
+from gateway.documents import jobs, pki, service
 from gateway.documents import schemas as s
-from gateway.documents import service
 from gateway.documents.render import tanggal
 from gateway.errors import NotFound
 from gateway.extensions import Api, Blueprint, limiter
@@ -24,6 +25,7 @@ documents_blp = Blueprint(
 )
 
 VERIFY_LIMIT = "60/minute"
+CA_PATH = "/.well-known/city-ca.pem"
 
 
 def _wants_html() -> bool:
@@ -138,8 +140,34 @@ def _html(view: dict[str, Any], tz: str) -> str:
         f"<tr><td>{escape(k)}</td><td><b>{v if k == 'SHA-256 PDF' else escape(v)}</b></td></tr>"
         for k, v in rows
     )
-    body = f'<div class="status">{word}</div><p>{escape(sentence)}</p><table>{table}</table>'
+    body = f'<div class="status">{word}</div><p>{escape(sentence)}</p><table>{table}</table>{_ca_note()}'
     return _page(body, color)
+
+
+def _ca_note() -> str:
+    """How a reader checks the PDF's signature itself: trust the city CA, compare its fingerprint."""
+    fingerprint = escape(pki.fingerprint(city_ca_pem()))
+    return (
+        "<p><small>Tanda tangan elektronik pada PDF diterbitkan oleh CA Pemerintah Kota Pematangsiantar "
+        f'(<a href="{CA_PATH}">sertifikat CA</a>, sidik jari SHA-256 '
+        f'<code style="word-break:break-all">{fingerprint}</code>).</small></p>'
+    )
+
+
+def city_ca_pem() -> bytes:
+    """The city CA's certificate (made on first use in development, like the signing certificate)."""
+    files = jobs.signing_files()
+    files.ensure()
+    return Path(files.ca_cert).read_bytes()
+
+
+def city_ca() -> Response:
+    """The city CA certificate: trust it once and every document's signature checks out in a PDF reader."""
+    response = Response(city_ca_pem(), mimetype="application/x-pem-file")
+    response.headers["Content-Disposition"] = 'inline; filename="city-ca.pem"'
+    response.cache_control.max_age = 3600
+    response.cache_control.public = True
+    return response
 
 
 def _html_invalid() -> str:
@@ -154,3 +182,5 @@ def _html_invalid() -> str:
 def register(api: Api) -> None:
     api.register_blueprint(verify_blp)
     api.register_blueprint(documents_blp)
+    app: Flask = api._app  # type: ignore[attr-defined]
+    app.add_url_rule(CA_PATH, "city_ca", city_ca)

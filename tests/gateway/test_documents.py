@@ -309,9 +309,7 @@ def test_worker_warm_up_loads_the_signer_once_for_every_job(app):
         jobs.warm_up()
         first = jobs.signer()
         assert jobs.signer() is first
-        assert first is local_signer(
-            app.config["DOCUMENT_SIGNING_KEY_FILE"], app.config["DOCUMENT_SIGNING_CERT_FILE"]
-        )
+        assert first is local_signer(jobs.signing_files())
 
 
 def test_concurrent_new_versions_leave_exactly_one_valid(app, citizen):
