@@ -53,6 +53,10 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# Every benchmark with its floor, docs/benchmarks.md rewritten (bench/run_all.py says the environment).
+bench: venv
+	$(BIN)/python bench/run_all.py
+
 worker: venv
 	$(BIN)/flask worker
 

@@ -36,14 +36,15 @@ from zoneinfo import ZoneInfo
 
 import common
 from bench_db import WaitSampler, create_missing_indexes, drifted_tables, drop_tables
-from common import ROOT, bench_env, flask, gunicorn, machine, worker_processes, write_section, wrk
+from common import ROOT, bench_env, flask, floor, gunicorn, machine, worker_processes, write_section, wrk
 from cpu import CpuMeter, LoadWatch, backend_pids, gunicorn_pids, worker_pids
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
-DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_births"
-REDIS_DB = "11"
-PORT = 8811
+DATABASE_URL = common.database_url("bench_births")
+REDIS_DB = common.redis_db("11")
+PORT = common.port(8811, 4)
+FLOOR_PORT = common.port(8814, 5)
 WIB = ZoneInfo("Asia/Jakarta")
 # gunicorn and the workers import the app at once on a shared, busy 2-core host: allow 2 minutes to boot.
 common.wait_http.__defaults__ = (120,)
@@ -513,6 +514,7 @@ def main() -> None:
     steady = intake = light = None
     load = LoadWatch()
     load.start()
+    base_floor = floor(FLOOR_PORT, env, connections=args.connections, duration=args.intake_duration)
     with gunicorn("wsgi:app", PORT, env, workers=args.gunicorn_workers) as base:
         tokens = [token(base, cid, secret) for cid, secret, _ in clients]
         if "b" in args.phases and light_n:
@@ -541,11 +543,17 @@ def main() -> None:
     load.stop.set()
     if steady is None or intake is None:
         return
-    write(args, population, steady, light, intake, load.summary())
+    write(args, population, steady, light, intake, load.summary(), base_floor)
 
 
 def write(
-    args: argparse.Namespace, population: int, steady: dict, light: dict | None, intake: dict, load: str
+    args: argparse.Namespace,
+    population: int,
+    steady: dict,
+    light: dict | None,
+    intake: dict,
+    load: str,
+    base_floor: common.WrkResult,
 ) -> None:
     w = intake["wrk"]
     other = {k: v for k, v in intake["statuses"].items() if k not in ("201", "reused")}
@@ -575,11 +583,15 @@ def write(
         f"**(a) Intake** — wrk, {args.connections} connections / 2 threads / {args.intake_duration}s, "
         "`bench/births.lua` (each request carries its hospital's token):",
         "",
-        "| births/s (201) | p50 ms | p99 ms | requests | non-201 | births in db | states |",
-        "|---|---|---|---|---|---|---|",
+        "| births/s (201) | p50 ms | p99 ms | requests | non-201 | births in db | states | share of the floor |",
+        "|---|---|---|---|---|---|---|---|",
         f"| **{intake['births_per_s']:,.1f}** | {w.p50_ms:.1f} | **{w.p99_ms:.1f}** | {w.requests:,} | "
         f"{sum(other.values())} {other or ''} | {intake['created_in_db']:,} | "
-        f"{', '.join(f'{k} {v:,}' for k, v in sorted(intake['states'].items()))} |",
+        f"{', '.join(f'{k} {v:,}' for k, v in sorted(intake['states'].items()))} | "
+        f"{intake['births_per_s'] / base_floor.rps:.3f}× |",
+        "",
+        f"The floor (bare Flask on the same gunicorn, {args.connections} connections, same run): "
+        f"{base_floor.rps:,.0f} req/s, p99 {base_floor.p99_ms:.1f} ms.",
         "",
         f"Targets: ≥ 100 births/s — **{'met' if intake['births_per_s'] >= 100 else 'missed'}**; "
         f"p99 < 200 ms — **{'met' if w.p99_ms < 200 else 'missed'}** (with {args.connections} connections on "

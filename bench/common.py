@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 DOC = ROOT / "docs" / "benchmarks.md"
+RUN_SECRET = secrets.token_urlsafe(48)
 
 
 @dataclass
@@ -29,20 +31,45 @@ class WrkResult:
     requests: int
     errors: int
 
-    def row(self) -> str:
-        return (
+    def row(self, floor: WrkResult | None = None) -> str:
+        """A table row; with `floor`, one more column: this row's throughput as a share of the floor's."""
+        row = (
             f"| {self.name} | {self.rps:,.0f} | {self.p50_ms:.1f} | {self.p99_ms:.1f} | {self.requests:,} | "
             f"{self.errors} |"
         )
+        return row + f" {self.ratio(floor)} |" if floor is not None else row
+
+    def ratio(self, floor: WrkResult) -> str:
+        """Throughput as a share of the bare-Flask floor measured in the same run ("0.47× floor")."""
+        return f"{self.rps / floor.rps:.2f}×" if floor.rps else "—"
+
+
+def database_url(name: str) -> str:
+    """The benchmark's database: BENCH_DATABASE_URL when set (bench/run_all.py passes the caller's own, so
+    several people on one host never share a database), else the script's own PostgreSQL database `name`."""
+    return os.environ.get("BENCH_DATABASE_URL") or f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def redis_db(default: str) -> str:
+    """The Redis database number the benchmark flushes and queues in (BENCH_REDIS_DB when set)."""
+    return os.environ.get("BENCH_REDIS_DB") or default
+
+
+def port(default: int, offset: int = 0) -> int:
+    """A loopback port: BENCH_PORT_BASE + offset when set (one range per person on a shared host)."""
+    base = os.environ.get("BENCH_PORT_BASE")
+    return int(base) + offset if base else default
 
 
 def bench_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
-    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+    env.setdefault("DATABASE_URL", database_url("bench"))
+    env.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{redis_db('9')}")
     env.setdefault("APP_ENV", "production")
     env.setdefault("JWT_PRIVATE_KEY_FILE", "/tmp/siantar-bench-jwt.pem")
-    env.setdefault("SECRET_KEY", "bench-secret")
+    # Production refuses default or short secrets (gateway/config.py): random ones for this run.
+    env.setdefault("SECRET_KEY", RUN_SECRET)
+    env.setdefault("WEBHOOK_SECRET_SMS", RUN_SECRET[::-1])
     env.setdefault("LOG_JSON", "1")
     env.update(extra)
     return env
@@ -165,6 +192,24 @@ def wrk(
     if m:
         errors += sum(int(x) for x in m.groups())
     return WrkResult(name, rps, p50, p99, total, errors)
+
+
+def floor(port: int, env: dict[str, str], *, connections: int, duration: int, threads: int = 2) -> WrkResult:
+    """The bare-Flask floor (bench/floor_app.py) on the same gunicorn, at the connections of the rows it is
+    compared with: what this host can serve at all in this run, so each row says its share of it."""
+    with gunicorn("floor_app:app", port, env, cwd=ROOT / "bench") as base:
+        return wrk(
+            f"floor: bare Flask `GET /floor` ({connections} connections)",
+            base + "/floor",
+            connections=connections,
+            threads=threads,
+            duration=duration,
+        )
+
+
+def load_average() -> str:
+    """The 1-minute load average now (other people's work on the same cores shows here)."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def write_section(title: str, body: str) -> None:
