@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -113,11 +113,67 @@ def session_of(uow: UnitOfWork) -> Session:
     return uow.session
 
 
+class CommitHold:
+    """One request's write transaction, held open after the use case "commits" so the gateway's record
+    of the answer (the Idempotency-Key's stored response) commits with the change itself: one commit,
+    one WAL flush, and no key claimed without its answer. Opened by `gateway.idempotency` for endpoints
+    marked `in_one_transaction`; `release(commit=…)` ends it at the end of the request."""
+
+    def __init__(self) -> None:
+        self.uow: UnitOfWork | None = None
+
+    def take(self, uow: UnitOfWork) -> bool:
+        """Called by UnitOfWork.commit(): flush instead of committing if this request holds its commit."""
+        if uow.read_only:
+            return False
+        if self.uow is not None and self.uow is not uow:
+            raise RuntimeError("a second write transaction in a request whose commit is held")
+        assert uow.session is not None
+        uow.session.flush()
+        self.uow = uow
+        return True
+
+    def release(self, *, commit: bool) -> None:
+        """Commit (then run the after-commit callbacks: outbox relay, …) or roll back, and close."""
+        uow, self.uow = self.uow, None
+        if uow is None or uow.session is None:
+            return
+        try:
+            if commit:
+                uow.session.commit()
+            else:
+                uow.session.rollback()
+        finally:
+            uow.session.close()
+            uow.session = None
+        callbacks, uow._after_commit = uow._after_commit, []
+        for callback in callbacks if commit else ():
+            callback()
+
+
+ONE_TRANSACTION = "runs_in_one_transaction"
+
+
+def in_one_transaction(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a POST view whose use case runs in one write transaction: the gateway writes its
+    Idempotency-Key answer in that same transaction (CommitHold), so the request commits once instead
+    of claiming the key, committing the change and storing the answer in three transactions. Retries
+    still never create twice: a concurrent twin fails on the key's primary key and rolls back whole."""
+    setattr(view, ONE_TRANSACTION, True)
+    return view
+
+
+def held_commit() -> CommitHold | None:
+    """The commit hold of the current request, if its endpoint runs in one transaction."""
+    return g.get("commit_hold") if has_request_context() else None
+
+
 class UnitOfWork:
     """A transaction: everything written inside commits or rolls back together.
 
     Side effects (jobs, events) are recorded through the uow and only released after commit,
-    so nothing happens for a transaction that rolled back.
+    so nothing happens for a transaction that rolled back. In a request whose commit is held
+    (CommitHold) commit() only flushes; the request's end commits.
     """
 
     def __init__(self, database: Database | None = None, *, read_only: bool = False) -> None:
@@ -136,6 +192,11 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         assert self.session is not None
+        hold = held_commit()
+        if hold is not None and hold.uow is self:
+            if exc_type is None:
+                return  # stays open: the request's end commits it with the answer
+            hold.uow = None
         try:
             if exc_type is not None:
                 self.session.rollback()
@@ -146,6 +207,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self.session is not None
+        hold = held_commit()
+        if hold is not None and hold.take(self):
+            return
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import Integer, LargeBinary, String, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.db import Base, UnitOfWork, utcnow
-from gateway.errors import BadRequest, Conflict, ValidationFailed
+from gateway.db import ONE_TRANSACTION, Base, CommitHold, UnitOfWork, utcnow
+from gateway.errors import BadRequest, Conflict, ValidationFailed, error_response
+
+log = logging.getLogger(__name__)
 
 KEEP = timedelta(hours=24)
 STALE_CLAIM = timedelta(minutes=2)  # longer than any request may run (gunicorn timeout)
@@ -80,6 +84,12 @@ def _open(stored: bytes | None) -> bytes | None:
         ) from None
 
 
+def _in_one_transaction() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    return bool(getattr(handler, ONE_TRANSACTION, False))
+
+
 def before_request() -> Response | None:
     """Claim the key or replay the stored response. Runs after authentication."""
     if request.method != "POST":
@@ -95,6 +105,8 @@ def before_request() -> Response | None:
     if not key or len(key) > MAX_KEY:
         raise BadRequest("Idempotency-Key must be 1-200 characters", reason="idempotency_key_invalid")
     scope, fingerprint = _scope(), _fingerprint()
+    if _in_one_transaction():
+        return _hold(scope, key, fingerprint)
     with UnitOfWork() as uow:
         assert uow.session is not None
         uow.session.execute(
@@ -115,26 +127,107 @@ def before_request() -> Response | None:
                 ) from None
             g.idempotency = (scope, key)
             return None
-        if existing.request_hash != fingerprint:
-            raise ValidationFailed(
-                "Idempotency-Key was used with a different request body", reason="idempotency_key_reused"
-            )
-        if existing.status is None and existing.created_at < utcnow() - STALE_CLAIM:
+        answer = _answer(existing, fingerprint)
+        if answer is None:
             # The process that claimed the key died mid-request (its transaction rolled back):
             # this retry takes the claim over instead of waiting out the whole retention period.
             existing.created_at = utcnow()
             uow.commit()
             g.idempotency = (scope, key)
-            return None
-        if existing.status is None:
-            raise Conflict(
-                "A request with this Idempotency-Key is in progress", reason="idempotency_in_progress"
+        return answer
+
+
+def _answer(existing: IdempotencyRecord, fingerprint: str) -> Response | None:
+    """The stored answer replayed, a refusal, or None when the claim is stale (a dead process's)."""
+    if existing.request_hash != fingerprint:
+        raise ValidationFailed(
+            "Idempotency-Key was used with a different request body", reason="idempotency_key_reused"
+        )
+    if existing.status is None and existing.created_at < utcnow() - STALE_CLAIM:
+        return None
+    if existing.status is None:
+        raise Conflict("A request with this Idempotency-Key is in progress", reason="idempotency_in_progress")
+    response = Response(_open(existing.body), status=existing.status, content_type=existing.content_type)
+    for name, value in (existing.headers or {}).items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _hold(scope: str, key: str, fingerprint: str) -> Response | None:
+    """One-transaction endpoints: look the key up (no claim row, no commit) and hold the request's commit."""
+    with UnitOfWork(read_only=True) as uow:
+        assert uow.session is not None
+        existing = uow.session.get(IdempotencyRecord, (scope, key))
+        if existing is not None and existing.created_at >= utcnow() - KEEP:
+            answer = _answer(existing, fingerprint)
+            if answer is not None:
+                return answer
+    g.idempotency = (scope, key)
+    g.idempotency_held = (fingerprint, existing is not None)  # an expired or dead claim is replaced
+    g.commit_hold = CommitHold()
+    return None
+
+
+def _add_answer(session: Any, claim: tuple[str, str], replace: bool, response: Response) -> None:
+    fingerprint = g.idempotency_held[0]
+    if replace:  # an expired record (or a dead process's claim) under the same key
+        session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.scope == claim[0], IdempotencyRecord.key == claim[1]
             )
-        response = Response(_open(existing.body), status=existing.status, content_type=existing.content_type)
-        for name, value in (existing.headers or {}).items():
-            response.headers[name] = value
-        response.headers["Idempotent-Replayed"] = "true"
+        )
+    session.add(
+        IdempotencyRecord(
+            scope=claim[0],
+            key=claim[1],
+            request_hash=fingerprint,
+            status=response.status_code,
+            body=_seal(response.get_data()),
+            content_type=response.content_type,
+            headers={k: v for k, v in response.headers.items() if k in ("Location", "ETag")},
+        )
+    )
+
+
+def _twin_answer(claim: tuple[str, str], fingerprint: str) -> Response:
+    """A concurrent request with the same key committed first (this one rolled back whole): its answer."""
+    with UnitOfWork(read_only=True) as reader:
+        assert reader.session is not None
+        first = reader.session.get(IdempotencyRecord, claim)
+        if first is not None and first.status is not None:
+            try:
+                answer = _answer(first, fingerprint)
+            except ValidationFailed as err:
+                return error_response(err.code, err.message, err.reason)
+            if answer is not None:
+                return answer
+    return error_response(
+        409, "A request with this Idempotency-Key is in progress", "idempotency_in_progress"
+    )
+
+
+def _store_held(hold: CommitHold, claim: tuple[str, str], response: Response) -> Response:
+    """Commit the held change with its answer; a refused or failed request commits nothing of it."""
+    fingerprint, replace = g.idempotency_held
+    try:
+        if response.status_code < 400 and hold.uow is not None:
+            assert hold.uow.session is not None
+            _add_answer(hold.uow.session, claim, replace, response)
+            hold.release(commit=True)
+            return response
+        hold.release(commit=False)
+        if response.status_code >= 500:
+            return response  # a server error frees the key: the client retries for real
+        with UnitOfWork() as uow:
+            _add_answer(uow.session, claim, replace, response)
+            uow.commit()
         return response
+    except IntegrityError:
+        return _twin_answer(claim, fingerprint)
+    except SQLAlchemyError:
+        log.exception("committing a request held for its Idempotency-Key answer failed")
+        return error_response(500, "Internal server error", "internal_error")
 
 
 def after_request(response: Response) -> Response:
@@ -142,6 +235,9 @@ def after_request(response: Response) -> Response:
     claim = g.pop("idempotency", None)
     if claim is None:
         return response
+    hold = g.pop("commit_hold", None)
+    if hold is not None:
+        return _store_held(hold, claim, response)
     with UnitOfWork() as uow:
         assert uow.session is not None
         record = uow.session.get(IdempotencyRecord, claim)
@@ -157,5 +253,14 @@ def after_request(response: Response) -> Response:
     return response
 
 
+def _release_left_hold(_exc: BaseException | None) -> None:
+    """A request that ended before its answer was stored (an exception past the error handlers)
+    rolls its held change back."""
+    hold = g.pop("commit_hold", None)
+    if hold is not None:
+        hold.release(commit=False)
+
+
 def init_app(app: Flask) -> None:
     app.after_request(after_request)
+    app.teardown_request(_release_left_hold)

@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from gateway.auth import current_principal
-from gateway.db import UnitOfWork
+from gateway.db import UnitOfWork, in_one_transaction
 from gateway.extensions import Blueprint, ErrorSchema, create_limit, limiter
 from gateway.kernel.etags import check_if_match
 from gateway.kernel.paging import paged
@@ -56,6 +56,7 @@ def _verify_signature() -> None:
 class Complaints(MethodView):
     decorators = [create_limit()]
 
+    @in_one_transaction
     @blp.auth("citizen", "counter")
     @blp.arguments(s.ComplaintCreateSchema)
     @blp.response(201, s.ComplaintCreatedSchema)

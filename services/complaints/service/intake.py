@@ -248,6 +248,7 @@ def _file(uow: UnitOfWork, *, principal: Principal | None, now: datetime, **data
         public=True,
         now=now,
         notify=True,
+        first=True,
     )
     if principal is not None and principal.is_staff and who.reporter_resident_id:
         audit.record(
