@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from gateway.auth import Principal, current_principal, decode_access_token
@@ -91,9 +92,13 @@ def attribute_item(attribute: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A feed page names the same few dozen kelurahan a thousand times: look each name up once.
+_kelurahan_name = lru_cache(maxsize=4096)(wilayah.name_of)
+
+
 def _address(c: Any) -> str | None:
     parts = [c.address] if c.address else []
-    name = wilayah.name_of(c.kelurahan_code) if c.kelurahan_code else None
+    name = _kelurahan_name(c.kelurahan_code) if c.kelurahan_code else None
     if name and name.lower() not in (c.address or "").lower():
         parts.append(f"Kel. {name}")
     return ", ".join(parts) or None
@@ -103,6 +108,12 @@ def public_root() -> str:
     """Links in Open311 answers start at the configured PUBLIC_BASE_URL, never at the request's Host
     header: a forged Host would otherwise plant its own links in what the city publishes."""
     return setting("PUBLIC_BASE_URL").rstrip("/") + "/"
+
+
+def _w3c(moment: datetime | str | None) -> str | None:
+    """A feed row's timestamps come formatted by the database (service.open311_page); a Complaint's
+    are datetimes."""
+    return moment if isinstance(moment, str) else w3c(moment)
 
 
 def request_item(
@@ -123,9 +134,9 @@ def request_item(
         "description": mask_nik_and_phone(c.description),
         "agency_responsible": agencies.get(c.opd_code, c.opd_code),
         "service_notice": mask_nik_and_phone(c.public_answer),
-        "requested_datetime": w3c(c.created_at),
-        "updated_datetime": w3c(c.updated_at),
-        "expected_datetime": w3c(c.answer_due_at),
+        "requested_datetime": _w3c(c.created_at),
+        "updated_datetime": _w3c(c.updated_at),
+        "expected_datetime": _w3c(c.answer_due_at),
         "address": _address(c),
         "address_id": c.kelurahan_code,
         "zipcode": None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from gateway.db import UnitOfWork, session_of
 from services.complaints.models import (
@@ -18,6 +18,7 @@ from services.complaints.service.reading import _public_filters
 
 OPEN311_UPDATE_KINDS = ("transition", "note", "reroute", "overdue")
 
+
 OPEN311_COLUMNS = (
     Complaint.id,
     Complaint.number,
@@ -27,14 +28,26 @@ OPEN311_COLUMNS = (
     Complaint.overdue,
     Complaint.description,
     Complaint.public_answer,
-    Complaint.created_at,
-    Complaint.updated_at,
-    Complaint.answer_due_at,
     Complaint.address,
     Complaint.kelurahan_code,
     Complaint.lat,
     Complaint.lon,
 )
+W3C_SQL = {
+    # ISO 8601 at UTC+07:00 (WIB, as schemas.w3c writes it), formatted by the database: a 1,000-row
+    # page then carries strings, not datetimes for Python to convert and format one by one.
+    "postgresql": lambda column: func.to_char(
+        func.timezone(text("INTERVAL '+07:00'"), column), 'YYYY-MM-DD"T"HH24:MI:SS"+07:00"'
+    ),
+    "sqlite": lambda column: func.strftime("%Y-%m-%dT%H:%M:%S+07:00", column, "+7 hours"),
+}
+
+
+def _w3c_columns(dialect: str) -> tuple[Any, ...]:
+    """The feed's timestamps as w3c() strings (or as stored, on a database without a formatter here)."""
+    moments = (Complaint.created_at, Complaint.updated_at, Complaint.answer_due_at)
+    formatter = W3C_SQL.get(dialect)
+    return tuple(formatter(m).label(m.key) if formatter else m for m in moments)
 
 
 def open311_page(
@@ -64,12 +77,18 @@ def open311_page(
             .limit(1)
             .scalar_subquery()
         )
-        rows = session_of(uow).execute(
-            select(*OPEN311_COLUMNS, first_photo)
-            .where(*conds)
-            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-            .limit(limit)
-            .offset(offset)
+        # Core rows (attribute access like a Complaint), without the ORM's per-row loading machinery.
+        dialect = session_of(uow).get_bind().dialect.name
+        rows = (
+            session_of(uow)
+            .connection()
+            .execute(
+                select(*OPEN311_COLUMNS, *_w3c_columns(dialect), first_photo)
+                .where(*conds)
+                .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
         )
         return [(row, row[-1]) for row in rows]
 
