@@ -87,7 +87,7 @@ def flask(*args: str, env: dict[str, str]) -> str:
     return out.stdout
 
 
-def wait_http(url: str, timeout: float = 30) -> None:
+def wait_http(url: str, timeout: float = 120) -> None:  # a busy shared host boots slowly
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -125,7 +125,7 @@ def gunicorn(
         yield base
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
 
 
 @contextmanager
@@ -146,7 +146,7 @@ def worker_processes(count: int, env: dict[str, str]) -> Iterator[None]:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

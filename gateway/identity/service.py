@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from gateway import audit, notify, outbox
 from gateway import queue as q
@@ -357,11 +357,14 @@ def _cache_cutoff(kind: str, subject_id: str, at: float) -> None:
 
 def _cutoff_from_db(kind: str, subject_id: str) -> float:
     with UnitOfWork(get_database(), read_only=True) as uow:
-        return _s(uow).scalar(
-            select(TokenCutoff.cutoff_at).where(
-                TokenCutoff.subject_kind == kind, TokenCutoff.subject_id == subject_id
+        return (
+            _s(uow).scalar(
+                select(TokenCutoff.cutoff_at).where(
+                    TokenCutoff.subject_kind == kind, TokenCutoff.subject_id == subject_id
+                )
             )
-        ) or 0.0
+            or 0.0
+        )
 
 
 def _check_cutoff(principal: Principal, cutoff: float) -> None:
@@ -474,21 +477,24 @@ def subject_resident_id(principal: Principal) -> str:
 # ---- the citizen's own view ---------------------------------------------------------------------------
 
 
+# /me's one query, built once (building the statement cost a fifth of the request): the resident and
+# everyone on the same KK, with their app account's phone.
+_ME_FAMILY = (
+    select(Resident, CitizenAccount.phone)
+    .outerjoin(CitizenAccount, CitizenAccount.resident_id == Resident.id)
+    .where(
+        Resident.kk_number
+        == select(Resident.kk_number).where(Resident.id == bindparam("resident_id")).scalar_subquery()
+    )
+    .order_by(Resident.birth_date)
+)
+
+
 def me(uow: UnitOfWork, *, principal: Principal) -> dict[str, Any]:
     """The resident, their account and their KK family, in one round trip (a hot path)."""
     with uow:
         resident_id = subject_resident_id(principal)
-        same_kk = select(Resident.kk_number).where(Resident.id == resident_id).scalar_subquery()
-        rows = (
-            _s(uow)
-            .execute(
-                select(Resident, CitizenAccount.phone)
-                .outerjoin(CitizenAccount, CitizenAccount.resident_id == Resident.id)
-                .where(Resident.kk_number == same_kk)
-                .order_by(Resident.birth_date)
-            )
-            .all()
-        )
+        rows = _s(uow).execute(_ME_FAMILY, {"resident_id": resident_id}).all()
         resident = next((r for r, _ in rows if r.id == resident_id), None)
         if resident is None:
             raise NotFound("Resident not found", reason="resident_not_found")
