@@ -552,7 +552,7 @@ def prepare(env: dict[str, str], count: int, seed: int) -> tuple[Any, Engine, in
     create_missing_indexes(engine, env)
     from services.complaints.models import QUEUE_STATISTICS_DDL
 
-    with engine.begin() as conn:  # migration 0012's statistics on a table create-schema did not create
+    with engine.begin() as conn:  # migration 0015's statistics on a table create-schema did not create
         conn.execute(text(QUEUE_STATISTICS_DDL))
     with engine.connect() as conn:
         residents = conn.execute(text("SELECT count(*) FROM identity_resident")).scalar_one()

@@ -141,7 +141,7 @@ class Complaint(Base):
 # The officers' queue filters on OPD, category, state and overdue at once. They are correlated (a category
 # belongs to one OPD, only open complaints are overdue), so PostgreSQL's per-column estimates multiply to
 # ~40× too few rows and it fetches and sorts every match instead of walking the created_at index for the
-# newest 20. Multivariate MCV statistics give the planner the real combinations (migration 0012; ANALYZE
+# newest 20. Multivariate MCV statistics give the planner the real combinations (migration 0015; ANALYZE
 # fills them).
 QUEUE_STATISTICS = "complaints_complaint_queue"
 QUEUE_STATISTICS_DDL = (

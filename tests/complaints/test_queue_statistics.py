@@ -1,4 +1,4 @@
-"""The officers' queue filter columns carry extended statistics on PostgreSQL (migration 0012 and
+"""The officers' queue filter columns carry extended statistics on PostgreSQL (migration 0015 and
 create_all alike), so the planner estimates `overdue&category` from their real combinations."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """complaints: extended (MCV) statistics on the officers' queue filter columns (PostgreSQL)
 
-Revision ID: 0012_complaints_queue_statistics
-Revises: 0011_identity_token_cutoff
+Revision ID: 0015_complaints_queue_statistics
+Revises: 0014_payments_receipts
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012_complaints_queue_statistics"
-down_revision: str | None = "0011_identity_token_cutoff"
+revision: str = "0015_complaints_queue_statistics"
+down_revision: str | None = "0014_payments_receipts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
