@@ -75,11 +75,14 @@ STAFF = (
     ("desk.officer", "Petugas Meja Pengaduan", "officer", "DISKOMINFO", "complaint_desk"),
     ("sekda", "Sekretaris Daerah", "officer", "SETDA", "city_secretary"),
     ("dpmptsp.officer", "Petugas DPMPTSP", "officer", "DPMPTSP", None),
+    ("dpmptsp.head", "Kepala DPMPTSP", "officer", "DPMPTSP", "head"),
     ("counter.mpp", "Petugas Loket Mall Pelayanan Publik", "counter", None, None),
     ("jukir.01", "Juru Parkir Jl. Sutomo", "attendant", None, None),
     ("keuangan", "Petugas Keuangan Daerah", "finance", None, None),
     ("dishub.officer", "Petugas Dishub (parkir dan penegakan)", "officer", "DISHUB", None),
 )
+# Staff whom the clock's escalations reach by SMS (read them with `flask outbox --to …`).
+STAFF_PHONES = {"dpmptsp.head": "+6281260000101"}
 
 
 def _seed_family() -> None:
@@ -124,7 +127,7 @@ def _seed_staff() -> None:
             assert uow.session is not None
             exists = uow.session.scalar(select(Staff.id).where(Staff.username == username))
         if not exists:
-            staff.create_staff(
+            member = staff.create_staff(
                 UnitOfWork(),
                 username=username,
                 full_name=name,
@@ -134,6 +137,11 @@ def _seed_staff() -> None:
                 password=DEMO_PASSWORD,
                 zones=["SUTOMO-1"] if role == "attendant" else [],
             )
+            if username in STAFF_PHONES:
+                with UnitOfWork() as uow:
+                    assert uow.session is not None
+                    uow.session.get(Staff, member.id).phone = STAFF_PHONES[username]  # type: ignore[union-attr]
+                    uow.commit()
 
 
 def _seed_clients() -> None:
@@ -182,7 +190,7 @@ def seed_demo(population: int = 2000) -> list[str]:
             for r in POPULATION_EXAMPLES
         ),
         "  staff:             admin, dukcapil.officer, putr.officer, putr.head, desk.officer, sekda,",
-        "                     dpmptsp.officer, counter.mpp, jukir.01, keuangan, dishub.officer",
+        "                     dpmptsp.officer, dpmptsp.head, counter.mpp, jukir.01, keuangan, dishub.officer",
         f"  hospital client:   client_id={HOSPITAL_CLIENT_ID} client_secret={HOSPITAL_CLIENT_SECRET} "
         "(scopes births:write deaths:write, facility 1272011)",
         f"  open311 client:    client_id={COUNTER_CLIENT_ID} client_secret={COUNTER_CLIENT_SECRET}",

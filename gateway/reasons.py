@@ -333,6 +333,8 @@ PERMITS = _section(
         ("unknown_oss_field", 422, "Only the call's own fields can be corrected"),
         ("business_not_found", 404, "No business (NIB) from OSS names the caller as its responsible person"),
         ("business_already_linked", 409, "The NIB is linked to another account"),
+        ("oss_unavailable", 503, "OSS did not answer a read (inqueryNIB) in time, refused it or answered nonsense: try again later"),
+        ("nib_unknown_to_oss", 404, "OSS has no business with this NIB"),
         ("unknown_document", 422, "The permit type does not ask for this document (`errors.json.doc_code`)"),
         ("invalid_document", 422, "The file was refused (`problem`: type, size, empty, content not its type)"),
         ("documents_missing", 422, "Required documents are missing; `errors.json.documents` names them"),

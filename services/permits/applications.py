@@ -18,7 +18,7 @@ from gateway.identity import Resident
 from gateway.kernel import clock, uploads
 from gateway.kernel.sla import SlaClock
 from gateway.kernel.workflow import check_version
-from services.permits import catalogue, history, intake, steps
+from services.permits import catalogue, history, intake, nibs, steps
 from services.permits.errors import ApplicationNotFound, InvalidApplicationData, UnknownPermitType
 from services.permits.models import Application, Business, History, Upload
 from services.permits.views import application_view
@@ -61,10 +61,15 @@ def _audit_counter(uow: UnitOfWork, principal: Principal, action: str, resource:
 
 
 def link_business(uow: UnitOfWork, *, principal: Principal, nib: str) -> Business:
-    """Claim a NIB: the owner must be the person OSS names as responsible (same NIK)."""
+    """Claim a NIB: the owner must be the person OSS names as responsible (same NIK). A NIB whose push
+    never reached us is read from OSS (inqueryNIB) first."""
     resident_id = _resident_of(principal)
+    # A NIB we never received: ask OSS (outside the transaction; OSS down is a 503, nothing written).
+    fetched = None if nibs.known(uow, nib) else nibs.inquire(nib)
     with uow:
         session = _s(uow)
+        if fetched is not None:
+            intake.upsert_business(uow, fetched)
         business = session.scalar(select(Business).where(Business.nib == nib))
         nik = session.scalar(select(Resident.nik).where(Resident.id == resident_id))
         if business is None or not business.responsible_nik or business.responsible_nik != nik:
@@ -178,18 +183,21 @@ def update_data(
     data: dict[str, Any],
     expected_version: int | None,
 ) -> dict[str, Any]:
-    """Set the type's fields (merged); only while completing or correcting."""
+    """Set the type's fields (merged); only while completing or correcting. A change of the data during a
+    correction resets the clock (43): the office assesses a different application."""
     with uow:
         app = _load(uow, application_id, lock=True)
         role = role_of(principal, app)
         _editable(app, role)
         check_version(app.version, expected_version, what="application")
-        merged = {**(app.data or {}), **data}
+        before = dict(app.data or {})
+        merged = {**before, **data}
         _check_data(type_of(app), merged, complete=False)
         app.data = merged
-        history.step(
-            uow, app, action="data_updated", now=clock.now(), actor=principal, note="Data permohonan diubah"
-        )
+        now = clock.now()
+        history.step(uow, app, action="data_updated", now=now, actor=principal, note="Data permohonan diubah")
+        changed = sorted(k for k, v in merged.items() if before.get(k) != v)
+        steps.reset_clock(uow, app, now=now, actor=principal, changed=changed)
         _audit_counter(uow, principal, "change:permit_application", f"permit_application:{app.id}")
         view = application_view(uow, app, role=role)
         uow.commit()

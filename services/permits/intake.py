@@ -171,7 +171,8 @@ def _date(text: str | None) -> date | None:
     return datetime.strptime(text, oss.DATE_FORMAT).date() if text else None
 
 
-def _upsert_business(uow: UnitOfWork, data_nib: dict[str, Any]) -> Business:
+def upsert_business(uow: UnitOfWork, data_nib: dict[str, Any]) -> Business:
+    """Our copy of a business from a dataNIB (a push, or OSS's answer to inqueryNIB)."""
     session = _s(uow)
     business = session.scalar(select(Business).where(Business.nib == data_nib["nib"]))
     if business is None:
@@ -210,7 +211,7 @@ def registration_number(now: datetime) -> str:
 def _take_nib(data_nib: dict[str, Any], payload: Any, now: datetime) -> Outcome:
     with UnitOfWork() as uow:
         session = _s(uow)
-        business = _upsert_business(uow, data_nib)
+        business = upsert_business(uow, data_nib)
         items = [i for i in data_nib["data_checklist"] if i["flag_checklist"] in ACTIONABLE_FLAGS]
         known = set(
             session.scalars(

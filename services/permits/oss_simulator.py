@@ -280,7 +280,9 @@ class OssSimulator:
         refused = self._guard(req, "inqueryNIB")
         if refused:
             return refused
-        query = _body(req).get("INQUERYNIB") or {}
+        body = _body(req)
+        self._record("inqueryNIB", body)
+        query = body.get("INQUERYNIB") or {}
         found = self.state.nibs.get(query.get("nib", ""))
         if found is None:
             return jsonify(_answer("inqueryNIB", 404, "NIB tidak ditemukan"))

@@ -11,7 +11,7 @@ from gateway.auth import current_principal
 from gateway.db import UnitOfWork
 from gateway.extensions import Blueprint, ErrorSchema, create_limit
 from gateway.kernel.etags import check_if_match, if_match_sent
-from services.permits import applications, catalogue, intake, oss, outbound, service
+from services.permits import applications, catalogue, intake, nibs, oss, outbound, service
 from services.permits import schemas as s
 from services.permits.errors import UnknownPermitType
 
@@ -115,6 +115,18 @@ class OssCallRetry(MethodView):
         return outbound.retry_call(
             UnitOfWork(), principal=current_principal(), call_id=call_id, fields=data.get("fields")
         )
+
+
+@oss_blp.route("/nib")
+class OssNibInquiry(MethodView):
+    @oss_blp.auth("officer", "admin")
+    @oss_blp.arguments(s.BusinessLinkSchema, location="query")
+    @oss_blp.response(200, s.BusinessSchema)
+    @oss_blp.alt_response(404, schema=ErrorSchema, description="OSS has no business with this NIB")
+    @oss_blp.alt_response(503, schema=ErrorSchema, description="OSS did not answer (or answered nonsense)")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Ask OSS for a NIB now (inqueryNIB); our copy of the business is refreshed (DPMPTSP, admins)"""
+        return nibs.check(UnitOfWork(), principal=current_principal(), nib=args["nib"])
 
 
 @oss_blp.route("/inbound")

@@ -166,6 +166,12 @@ class PermitClockSchema(Schema):
     paused_since = LocalDateTime(allow_none=True)
     pause_reason = fields.String(allow_none=True)
     overdue = fields.Boolean()
+    reset = fields.Boolean(
+        metadata={
+            "description": "the applicant changed the data during this correction (43): the deadlines "
+            "start over, full length, when she answers (44 restarted)"
+        }
+    )
     events = fields.List(fields.Nested(PermitClockEventSchema))
 
 

@@ -4,18 +4,27 @@ Each move is one history row (and, for applications OSS knows, one receiveLicens
 PIA status code). The clock per application (`due_at`, the type's total) and per step (`step_due_at`)
 stops while the applicant owes something — a correction (41 paused, 42 resumed) or the retribusi — and
 resumes moved by the working time that passed, so a pause never eats the office's days.
+
+A correction that changes the application's data (what the fee and the technical assessment are
+computed from) is a different application to assess: the count so far is discarded when she changes it
+(43 reset, with the fields named) and starts over, full length, when she answers (44 restarted). Only
+her own change of the data resets; an officer's request never does (OSS users' complaint about
+clarifications that silently reset the deadline).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from gateway.auth import Principal
 from gateway.db import UnitOfWork
 from gateway.errors import Conflict
+from gateway.kernel import clock
 from gateway.kernel.sla import SlaClock
 from services.permits import fees, history, issuing
-from services.permits.models import Application
+from services.permits.models import Application, History
 from services.permits.workflow import APPLICATIONS, SYSTEM, type_of
 
 # The PIA status each step reports when it starts.
@@ -127,10 +136,16 @@ def request_correction(
 def answer_correction(
     uow: UnitOfWork, app: Application, *, now: datetime, actor: Principal, sla: SlaClock, note: str | None
 ) -> None:
-    """The applicant answered: the clock resumes (42), both deadlines moved by the pause."""
-    resume(app, now=now, sla=sla, step_too=True)
+    """The applicant answered: the clock resumes (42), both deadlines moved by the pause; or, when her
+    correction changed the data (43), it restarts (44) with the type's full deadlines from now."""
+    reset = _clock_status(uow, app) == "43"
+    if reset:
+        restart(app, now=now, sla=sla)
+    else:
+        resume(app, now=now, sla=sla, step_too=True)
     if app.step == "technical_review":
         app.review_round += 1
+    answered = note or "Perbaikan disampaikan pemohon"
     history.step(
         uow,
         app,
@@ -138,8 +153,60 @@ def answer_correction(
         now=now,
         actor=actor,
         to_state=app.step,
-        kd_status="42",
-        note=note or "Perbaikan disampaikan pemohon; waktu layanan dilanjutkan",
+        kd_status="44" if reset else "42",
+        note=f"{answered}; {_restart_note(app)}"
+        if reset
+        else note or f"{answered}; waktu layanan dilanjutkan",
+    )
+
+
+def reset_clock(
+    uow: UnitOfWork, app: Application, *, now: datetime, actor: Principal, changed: list[str]
+) -> None:
+    """The applicant changed the data during a correction: the count so far no longer applies (43).
+    Once per correction; the deadlines start over when she answers (see answer_correction)."""
+    if app.state != "correction" or not changed or _clock_status(uow, app) == "43":
+        return
+    history.step(
+        uow,
+        app,
+        action="clock_reset",
+        now=now,
+        actor=actor,
+        kd_status="43",
+        note=f"Data permohonan diubah ({', '.join(changed)}): penilaian dimulai dari awal; "
+        "waktu layanan dihitung ulang penuh setelah perbaikan disampaikan",
+    )
+
+
+def _clock_status(uow: UnitOfWork, app: Application) -> str | None:
+    """The last clock event of the application (41, 42, 43 or 44): "43" means a reset awaits restart."""
+    assert uow.session is not None
+    return uow.session.scalar(
+        select(History.kd_status)
+        .where(History.application_id == app.id, History.kd_status.in_(("41", "42", "43", "44")))
+        .order_by(History.seq.desc())
+        .limit(1)
+    )
+
+
+def restart(app: Application, *, now: datetime, sla: SlaClock) -> None:
+    """Both deadlines counted anew from now: the type's whole total and the current step's days."""
+    permit_type = type_of(app)
+    step = permit_type.step(app.step or "")
+    assert step is not None
+    app.due_at = sla.due_in_days(now, permit_type.sla_workdays)
+    app.step_due_at = sla.due_in_days(now, step.workdays)
+    app.step_started_at = now
+    app.paused_at, app.pause_reason = None, None
+
+
+def _restart_note(app: Application) -> str:
+    assert app.step_due_at is not None and app.due_at is not None
+    step_due, whole_due = clock.local(app.step_due_at), clock.local(app.due_at)
+    return (
+        f"waktu layanan dimulai ulang: tahap {app.step} sampai {step_due:%d-%m-%Y %H:%M} WIB, "
+        f"seluruh permohonan sampai {whole_due:%d-%m-%Y %H:%M} WIB"
     )
 
 

@@ -41,6 +41,7 @@ def _history(row: History) -> dict[str, Any]:
 def clock_view(app: Application, rows: list[History], now: datetime | None = None) -> dict[str, Any]:
     """Deadlines, whether the clock is stopped and why, and every pause/resume/reset with its reason."""
     now = now or clock.now()
+    clock_rows = [r for r in rows if r.kd_status in CLOCK_STATUSES]
     running = app.paused_at is None and app.state not in (
         "issued",
         "rejected",
@@ -56,6 +57,7 @@ def clock_view(app: Application, rows: list[History], now: datetime | None = Non
         "paused_since": app.paused_at,
         "pause_reason": app.pause_reason,
         "overdue": bool(running and app.step_due_at and app.step_due_at < now),
+        "reset": bool(clock_rows and clock_rows[-1].kd_status == "43"),
         "events": [
             {
                 "at": r.at,
@@ -63,8 +65,7 @@ def clock_view(app: Application, rows: list[History], now: datetime | None = Non
                 "what": oss.STATUS_NAMES[r.kd_status or ""],
                 "reason": r.note,
             }
-            for r in rows
-            if r.kd_status in CLOCK_STATUSES
+            for r in clock_rows
         ],
     }
 

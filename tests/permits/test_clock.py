@@ -125,3 +125,54 @@ def test_owners_are_reminded_before_their_permit_expires(app, client, owner_jour
     assert (
         client.get("/api/v1/permits/register?status=expired").json[0]["number"] == permit["permit"]["number"]
     )
+
+
+def test_a_correction_that_changes_the_data_resets_the_clock_and_restarts_it_on_the_answer(
+    app, client, owner_journey, dpmptsp, run_jobs, oss
+):
+    journey = owner_journey(PBG)
+    with clock.frozen(MONDAY):
+        before = journey.complete(PBG_DATA)["clock"]
+    with clock.frozen(MONDAY + timedelta(days=1)):
+        journey.act(dpmptsp, "request_correction", "Luas lantai tidak sesuai gambar")
+    with clock.frozen(MONDAY + timedelta(days=2)):
+        same = journey.fill({"luas_lantai": PBG_DATA["luas_lantai"]})["clock"]
+        assert not same["reset"] and [e["kd_status"] for e in same["events"]] == ["41"]
+        reset = journey.fill({"luas_lantai": 180})["clock"]
+        again = journey.fill({"jumlah_lantai": 3})["clock"]
+    assert reset["reset"] and reset["paused"]
+    [paused, was_reset] = again["events"]
+    assert (paused["kd_status"], was_reset["kd_status"]) == ("41", "43")  # one reset per correction
+    assert was_reset["what"] == "SLA direset" and "luas_lantai" in was_reset["reason"]
+    thursday = MONDAY + timedelta(days=3)
+    with clock.frozen(thursday):
+        answered = journey.act(journey.owner, "answer_correction", "Gambar dan data diperbaiki")["clock"]
+    assert not answered["reset"] and not answered["paused"]
+    assert [e["kd_status"] for e in answered["events"]] == ["41", "43", "44"]
+    # Counted anew from Thursday: screening's 3 working days end Tuesday 15 December, 16:00 WIB.
+    assert datetime.fromisoformat(answered["step_due_at"]) == datetime(2026, 12, 15, 16, 0, tzinfo=WIB)
+    assert datetime.fromisoformat(answered["due_at"]) > datetime.fromisoformat(before["due_at"])
+    assert (
+        "dimulai ulang" in answered["events"][-1]["reason"]
+        and "15-12-2026 16:00" in answered["events"][-1]["reason"]
+    )
+    history = journey.get().json["history"]
+    assert [h["status_name"] for h in history if h["kd_status"] in ("43", "44")] == [
+        "SLA direset",
+        "SLA dimulai ulang",
+    ]
+    run_jobs()
+    pushed = [c["body"]["IZINSTATUS"] for c in oss.calls("receiveLicenseStatus")]
+    assert [p["kd_status"] for p in pushed] == ["09", "05", "41", "43", "44"]
+    assert "luas_lantai" in pushed[3]["keterangan"] and "dimulai ulang" in pushed[4]["keterangan"]
+
+
+def test_a_correction_answered_with_documents_only_resumes_without_reset(app, owner_journey, dpmptsp):
+    journey = owner_journey(PBG)
+    with clock.frozen(MONDAY):
+        journey.complete(PBG_DATA)
+        journey.act(dpmptsp, "request_correction", "Gambar struktur belum ditandatangani")
+    with clock.frozen(MONDAY + timedelta(days=1)):
+        journey.upload("gambar_struktur")
+        answered = journey.act(journey.owner, "answer_correction")["clock"]
+    assert [e["kd_status"] for e in answered["events"]] == ["41", "42"] and not answered["reset"]
