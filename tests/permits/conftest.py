@@ -15,10 +15,12 @@ from flask.testing import FlaskClient
 
 from services.permits.oss_simulator import SimulatorState, build_nib, create_simulator, headers_for, server
 from tests.gateway.support import free_port
+from tests.payments.conftest import Acquirer, serve_acquirer
 
 USERNAME, PASSWORD, USER_KEY = "pia-test", "pia-test-password", "pia-test-user-key"
 PBG = "032000000024"
 SIP = "056000000011"
+PORTS = (8120, 8129)  # this service's loopback ports: our API served for the acquirer simulator, the simulator
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +50,13 @@ def oss(oss_server: SimulatorState) -> SimulatorState:
         oss_server.statuses.clear()
         oss_server.faults.clear()
     return oss_server
+
+
+@pytest.fixture
+def acquirer(app: Flask) -> Iterator[Acquirer]:
+    """payments' acquirer simulator (SNAP BI) and our API on real loopback ports, for this test only."""
+    with serve_acquirer(app, PORTS) as running:
+        yield running
 
 
 @pytest.fixture

@@ -1,19 +1,17 @@
 """The business journey of shared/DESIGN.md, end to end over HTTP with the OSS simulator: OSS pushes a
 NIB with a PBG checklist item; DPMPTSP and Dinas PUTR work it against the clock with one correction round
-that pauses it; the owner pays the retribusi by QRIS; OSS receives every status and the final licence;
+that pauses it; the owner pays the retribusi by QRIS at the acquirer simulator; OSS receives every status and the final licence;
 anyone verifies the permit by the QR code printed on it."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from gateway.db import UnitOfWork
 from gateway.kernel import clock
-from services.payments import service as payments_service
 from services.permits.oss_simulator import build_nib, headers_for
+from tests.payments.conftest import wait_for
 from tests.pdf_tools import render_page, scan_qr
 from tests.permits.conftest import PASSWORD, PBG, PBG_DATA, USERNAME, upload_body
 
@@ -21,7 +19,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 
 def test_a_business_gets_its_pbg_from_an_oss_checklist_item_to_a_verifiable_permit(
-    app, client, citizen, dpmptsp, putr, run_jobs, oss
+    app, client, citizen, dpmptsp, putr, run_jobs, oss, acquirer
 ):
     owner = citizen()
     # 1. OSS pushes the NIB (signed as OSS signs it) naming her as responsible.
@@ -78,19 +76,19 @@ def test_a_business_gets_its_pbg_from_an_oss_checklist_item_to_a_verifiable_perm
     billed = act(putr, "complete_step", "Sesuai gambar", thursday)
     assert billed["state"] == "awaiting_payment" and billed["fee_amount"] > 0
 
-    # 5. She pays by QRIS: the acquirer's confirmation reaches payments, which tells permits.
-    with app.app_context(), UnitOfWork() as uow:
-        payments_service.record_payment(
-            uow,
-            invoice_id=billed["invoice_id"],
-            channel="qris",
-            reference=f"QRIS{secrets.token_hex(6)}",
-            amount=billed["fee_amount"],
-            paid_at=clock.now(),
-        )
-        uow.commit()
-    run_jobs()
-    assert client.get(url, headers=me).json["state"] == "approval"
+    # 5. She pays the invoice's QRIS from her wallet at the acquirer (payments' SNAP BI simulator, over
+    #    HTTP); its signed notification marks the invoice paid, and payments.invoice_paid moves it on.
+    invoice_url = f"/api/v1/payments/invoices/{billed['invoice_id']}"
+    invoice = client.get(invoice_url, headers=me).json
+    assert invoice["amount"] == billed["fee_amount"] and invoice["state"] == "open"
+    acquirer.pay(invoice["qris"])
+    assert wait_for(lambda: client.get(invoice_url, headers=me).json["state"] == "paid")
+
+    def moved_on() -> bool:  # the event is handled after the notification's commit, on its own time
+        run_jobs()
+        return client.get(url, headers=me).json["state"] == "approval"
+
+    assert wait_for(moved_on)
 
     # 6. DPMPTSP approves; the permit is signed; OSS has every status and the licence.
     issued = act(dpmptsp, "approve", "Memenuhi persyaratan", clock.now())
