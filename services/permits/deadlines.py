@@ -6,6 +6,7 @@ the retribusi is unpaid by its deadline, and reminders before a permit expires. 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -45,20 +46,53 @@ def _tell_staff(uow: UnitOfWork, people: list[Staff], body: str, key: str) -> in
     return sent
 
 
-def _ladder(uow: UnitOfWork, app: Application, sla: SlaClock, now: datetime, done: dict[str, int]) -> None:
-    assert app.step_due_at is not None
-    due_text = clock.local(app.step_due_at).strftime("%d-%m-%Y %H:%M")
-    for step in LADDER.steps_due(sla, now=now, due=app.step_due_at):
-        mark = f"{step}:{app.step}:{app.review_round}:{app.step_due_at:%Y%m%d%H%M}"
-        if not mark_once(uow, SlaMark, {"application_id": app.id, "step": mark[:60], "created_at": now}):
-            continue
-        if step == "reminder":
-            body = f"Pengingat: permohonan {app.number} ({app.permit_type}) tahap {app.step} jatuh tempo {due_text} WIB"
-            _tell_staff(uow, _staff(uow, opd=app.current_opd), body, mark)
-        else:
-            body = f"Eskalasi: permohonan {app.number} ({app.permit_type}) tahap {app.step} melewati batas {due_text} WIB"
-            _tell_staff(uow, _staff(uow, opd=DPMPTSP, position="head"), body, mark)
-        done[step] = done.get(step, 0) + 1
+# What the ladder reads of an application: plain rows, not ORM objects (a steady sweep reads thousands).
+LADDER_COLUMNS = (
+    Application.id,
+    Application.number,
+    Application.permit_type,
+    Application.step,
+    Application.review_round,
+    Application.step_due_at,
+    Application.current_opd,
+)
+
+
+def _mark(step: str, app: Any) -> str:
+    """The ladder step for this deadline of this step (a new round or a moved deadline is a new mark)."""
+    return f"{step}:{app.step}:{app.review_round}:{app.step_due_at:%Y%m%d%H%M}"[:60]
+
+
+class _Ladder:
+    """One sweep's walk of the ladder: the marks already claimed and the staff to tell, each read once."""
+
+    def __init__(self, uow: UnitOfWork, sla: SlaClock, now: datetime, claimed: set[tuple[str, str]]) -> None:
+        self.uow, self.sla, self.now, self.claimed = uow, sla, now, claimed
+        self.people: dict[tuple[str | None, str | None], list[Staff]] = {}
+        self.done: dict[str, int] = {}
+
+    def _people(self, opd: str | None, position: str | None = None) -> list[Staff]:
+        if (opd, position) not in self.people:
+            self.people[(opd, position)] = _staff(self.uow, opd=opd, position=position)
+        return self.people[(opd, position)]
+
+    def walk(self, app: Any) -> None:
+        for step in LADDER.steps_due(self.sla, now=self.now, due=app.step_due_at):
+            mark = _mark(step, app)
+            if (app.id, mark) in self.claimed:
+                continue  # done by an earlier sweep: nothing written (most overdue applications, every sweep)
+            row = {"application_id": app.id, "step": mark, "created_at": self.now}
+            if not mark_once(self.uow, SlaMark, row):
+                continue  # an overlapping sweep claimed it first
+            due_text = clock.local(app.step_due_at).strftime("%d-%m-%Y %H:%M")
+            what = f"permohonan {app.number} ({app.permit_type}) tahap {app.step}"
+            if step == "reminder":
+                body = f"Pengingat: {what} jatuh tempo {due_text} WIB"
+                _tell_staff(self.uow, self._people(app.current_opd), body, mark)
+            else:
+                body = f"Eskalasi: {what} melewati batas {due_text} WIB"
+                _tell_staff(self.uow, self._people(DPMPTSP, "head"), body, mark)
+            self.done[step] = self.done.get(step, 0) + 1
 
 
 def sweep(uow: UnitOfWork) -> dict[str, int]:
@@ -81,10 +115,21 @@ def sweep(uow: UnitOfWork) -> dict[str, int]:
             steps.void(uow, app, now=now)
             done["void"] = done.get("void", 0) + 1
         session.flush()
-        for app in session.scalars(
-            select(Application).where(running, Application.step_due_at <= LADDER.horizon(now))
-        ):
-            _ladder(uow, app, sla, now, done)
+        near = and_(running, Application.step_due_at <= LADDER.horizon(now))
+        # The marks these applications already have, in one query: a steady sweep over thousands of
+        # overdue applications then writes nothing (mark_once still guards against an overlapping sweep).
+        claimed = {
+            (row.application_id, row.step)
+            for row in session.execute(
+                select(SlaMark.application_id, SlaMark.step)
+                .join(Application, Application.id == SlaMark.application_id)
+                .where(near)
+            )
+        }
+        ladder = _Ladder(uow, sla, now, claimed)
+        for app in session.execute(select(*LADDER_COLUMNS).where(near)):
+            ladder.walk(app)
+        done.update(ladder.done)
         uow.commit()
     return done
 
