@@ -11,6 +11,8 @@ LAT_RANGE = (2.90, 3.02)
 LON_RANGE = (99.00, 99.12)
 # A handheld's or an officer's GPS is a few metres off; a point this close to a zone counts as in it.
 NEAR_METRES = 15.0
+# A visit recorded farther than this from its zone's polygon: the handheld was not at the point.
+OUTSIDE_METRES = 100.0
 
 Ring = list[tuple[float, float]]
 

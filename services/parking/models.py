@@ -155,6 +155,9 @@ class Session(Base):
     offline: Mapped[bool] = mapped_column(Boolean, default=False)  # uploaded later in a batch
     lat: Mapped[float | None] = mapped_column(Float)  # where the handheld was, when it knew
     lon: Mapped[float | None] = mapped_column(Float)
+    # The location at the start lay more than geo.OUTSIDE_METRES from the zone's polygon as drawn then
+    # (None: no location). Decided once, at the start: the reconciliation only counts it.
+    outside_zone: Mapped[bool | None] = mapped_column(Boolean)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_content_type: Mapped[str | None] = mapped_column(String(20))
     pseudonymised_at: Mapped[datetime | None] = mapped_column()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from gateway.db import UnitOfWork, session_of
 from gateway.kernel import clock
@@ -87,6 +87,29 @@ def test_sessions_recorded_outside_the_zone_are_flagged(client, attendant, dishu
         headers=dishub["headers"],
     ).json["rows"][0]
     assert row["outside_zone"] == 1 and "sessions_outside_zone" in row["flags"]
+
+
+def test_a_night_between_two_visits_of_a_device_is_not_an_activity_gap(client, attendant, dishub):
+    jukir = attendant()
+    tz = clock.local_tz()
+    yesterday = clock.local_today() - timedelta(days=1)
+    evening = datetime.combine(yesterday - timedelta(days=1), time(20, 0), tz)
+    morning = datetime.combine(yesterday, time(7, 0), tz)  # 11 h later, the next local day
+    items = [
+        visit(plate=plate, started_at=at.isoformat(), ended_at=(at + timedelta(minutes=20)).isoformat())
+        for plate, at in (
+            ("BK 1 A", evening),
+            ("BK 2 B", morning),
+            ("BK 3 C", morning + timedelta(minutes=50)),
+        )
+    ]
+    r = client.post("/api/v1/parking/sessions/batch", json={"items": items}, headers=jukir["headers"])
+    assert not r.json["rejected"], r.json
+    row = client.get(
+        f"/api/v1/parking/reconciliation?from={yesterday - timedelta(days=1)}&to={yesterday}&group=device",
+        headers=dishub["headers"],
+    ).json["rows"][0]
+    assert row["started"] == 3 and row["longest_gap_minutes"] == 50 and "activity_gap" not in row["flags"]
 
 
 def test_the_monthly_deposit_target_is_54_percent_of_the_points_potential(app, client, attendant, dishub):

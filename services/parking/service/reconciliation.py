@@ -8,7 +8,6 @@ import calendar
 import csv
 import io
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,7 +18,6 @@ from gateway.auth import Principal
 from gateway.db import UnitOfWork, insert_once, session_of
 from gateway.errors import Forbidden
 from gateway.kernel import clock
-from services.parking import geo
 from services.parking.models import Session, Zone
 from services.parking.service.access import is_dishub
 
@@ -27,8 +25,6 @@ GROUPS = {"attendant": Session.attendant_id, "zone": Session.zone_code, "device"
 DEPOSIT_SHARE = 0.54  # since November 2025: 54% of a point's monthly potential, through Bank Sumut
 UNPAID_SHARE_FLAG = 0.30
 GAP_FLAG = timedelta(hours=2)  # no visit for this long between two visits of a device's day
-OUTSIDE_METRES = 100.0  # farther than this from the zone's polygon, the handheld was not at the point
-OUTSIDE_MARGIN = 0.001  # degrees ≈ 110 m (either axis, here): beyond the box plus this is surely outside
 BELOW_POTENTIAL = 0.5  # collected under half of what the point's own history says it brings
 HISTORY_DAYS = 28
 FINANCE_OPD = "BAPENDA"
@@ -95,69 +91,40 @@ def _totals(uow: UnitOfWork, column: Any, lo: datetime, hi: datetime) -> dict[st
             func.sum(case((state == "unpaid", 1), else_=0)),
             func.sum(case((state != "subscription", Session.amount), else_=0)),
             func.sum(case((state == "paid", Session.amount), else_=0)),
+            func.sum(case((Session.outside_zone.is_(True), 1), else_=0)),
         )
         .where(Session.started_at >= lo, Session.started_at < hi)
         .group_by(column)
     )
     rows = {}
-    for key, started, paid, sub, unpaid, due, collected in session_of(uow).execute(stmt):
-        rows[key] = Row(key, started, paid or 0, sub or 0, unpaid or 0, due or 0, collected or 0)
+    for key, started, paid, sub, unpaid, due, collected, outside in session_of(uow).execute(stmt):
+        rows[key] = Row(
+            key, started, paid or 0, sub or 0, unpaid or 0, due or 0, collected or 0, outside or 0
+        )
     return rows
 
 
-def _outside(uow: UnitOfWork, column: Any, lo: datetime, hi: datetime) -> dict[str, int]:
-    """Visits whose handheld location at the start lies more than OUTSIDE_METRES from their zone's
-    polygon (holes and MultiPolygons as drawn). The bounding boxes settle most visits in SQL: beyond the
-    box plus OUTSIDE_MARGIN is outside, inside the box of a zone that is its own box is inside; the rest
-    (near an edge, or in a zone of another shape) are measured against the polygon."""
-    m = OUTSIDE_MARGIN
-    period = (Session.started_at >= lo, Session.started_at < hi, Session.lat.is_not(None))
-    beyond_box = (
-        (Session.lat < Zone.min_lat - m)
-        | (Session.lat > Zone.max_lat + m)
-        | (Session.lon < Zone.min_lon - m)
-        | (Session.lon > Zone.max_lon + m)
-    )
-    in_box = (
-        (Session.lat >= Zone.min_lat)
-        & (Session.lat <= Zone.max_lat)
-        & (Session.lon >= Zone.min_lon)
-        & (Session.lon <= Zone.max_lon)
-    )
-    session = session_of(uow)
-    shapes = {
-        code: geo.polygons(geometry) for code, geometry in session.execute(select(Zone.code, Zone.geometry))
-    }
-    boxes = [code for code, parts in shapes.items() if geo.is_box(parts)]
-    joined = select(column, func.count()).join(Zone, Zone.code == Session.zone_code).where(*period)
-    counts: dict[str, int] = dict(session.execute(joined.where(beyond_box).group_by(column)).all())
-    near = (
-        select(column, Session.zone_code, Session.lat, Session.lon)
-        .join(Zone, Zone.code == Session.zone_code)
-        .where(*period, ~beyond_box, ~(in_box & Session.zone_code.in_(boxes)))
-    )
-    for key, zone_code, lat, lon in session.execute(near):
-        if geo.distance_to(shapes[zone_code], lat, lon) > OUTSIDE_METRES:
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
 def _gaps(uow: UnitOfWork, column: Any, lo: datetime, hi: datetime) -> dict[str, timedelta]:
-    """The longest pause between two consecutive visits of the same device on the same local day."""
-    stmt = (
-        select(column, Session.device_id, Session.started_at)
+    """The longest pause between two consecutive visits of the same device on the same local day.
+
+    A window function walks the visits in the database: a month of a city's visits never comes to Python."""
+    offset = int(clock.now().astimezone(clock.local_tz()).utcoffset().total_seconds())  # WIB: no DST
+    if uow.is_postgres:
+        epoch = func.extract("epoch", Session.started_at)
+        day = func.floor((epoch + offset) / 86400)
+    else:
+        epoch = (func.julianday(Session.started_at) - 2440587.5) * 86400.0
+        day = func.date(Session.started_at, f"{offset:+d} seconds")
+    previous = func.lag(epoch).over(partition_by=(Session.device_id, day), order_by=Session.started_at)
+    visits = (
+        select(column.label("key"), (epoch - previous).label("gap"))
         .where(Session.started_at >= lo, Session.started_at < hi)
-        .order_by(Session.device_id, Session.started_at)
+        .subquery()
     )
-    tz = clock.local_tz()  # once: this loop sees every visit of the period
-    longest: dict[str, timedelta] = defaultdict(timedelta)
-    previous: tuple[str, datetime, date] | None = None
-    for key, device, started in session_of(uow).execute(stmt):
-        day = started.astimezone(tz).date()
-        if previous and previous[0] == device and previous[2] == day:
-            longest[key] = max(longest[key], started - previous[1])
-        previous = (device, started, day)
-    return longest
+    stmt = (
+        select(visits.c.key, func.max(visits.c.gap)).where(visits.c.gap.is_not(None)).group_by(visits.c.key)
+    )
+    return {key: timedelta(seconds=round(float(gap))) for key, gap in session_of(uow).execute(stmt)}
 
 
 def _learned_daily_due(uow: UnitOfWork, lo: datetime) -> dict[str, float]:
@@ -181,8 +148,6 @@ def report(
     lo, hi = _bounds(start, end)
     with uow:
         rows = _totals(uow, column, lo, hi)
-        for key, count in _outside(uow, column, lo, hi).items():
-            rows[key].outside_zone = count
         for key, gap in _gaps(uow, column, lo, hi).items():
             rows[key].longest_gap_minutes = int(gap.total_seconds() // 60)
         learned = _learned_daily_due(uow, lo) if group == "zone" else {}

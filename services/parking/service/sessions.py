@@ -18,7 +18,7 @@ from gateway.errors import ServiceError
 from gateway.kernel import clock, counters
 from gateway.kernel.settings import setting
 from gateway.kernel.uploads import UploadProblem, clean_image, decode_base64
-from services.parking import plates
+from services.parking import geo, plates
 from services.parking.errors import (
     InvalidPhoto,
     SessionAlreadyOpen,
@@ -26,7 +26,7 @@ from services.parking.errors import (
     SessionNotFound,
     invalid,
 )
-from services.parking.models import Device, Session
+from services.parking.models import Device, Session, Zone
 from services.parking.service import billing, subscriptions
 from services.parking.service.access import require_assigned
 from services.parking.service.tariffs import event_multiple, tariff_at
@@ -88,6 +88,13 @@ def _same_visit(row: Session, start: Start, plate: str, principal: Principal) ->
     )
 
 
+def _outside(zone: Zone, lat: float | None, lon: float | None) -> bool | None:
+    """Whether the handheld was farther from the zone's polygon (holes, MultiPolygons) than GPS explains."""
+    if lat is None or lon is None:
+        return None
+    return geo.distance_metres(zone.geometry, lat, lon) > geo.OUTSIDE_METRES
+
+
 def _insert(
     uow: UnitOfWork, principal: Principal, start: Start, *, offline: bool, now: datetime
 ) -> tuple[Session, bool]:
@@ -143,6 +150,7 @@ def _insert(
         offline=offline,
         lat=start.lat,
         lon=start.lon,
+        outside_zone=_outside(zone, start.lat, start.lon),
         photo=photo,
         photo_content_type=photo_type,
         received_at=now,
