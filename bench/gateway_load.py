@@ -13,6 +13,7 @@ import json
 import subprocess
 import urllib.request
 
+from bench_db import drifted_tables, drop_tables
 from common import (
     ROOT,
     bench_env,
@@ -30,8 +31,11 @@ from sqlalchemy import create_engine, text
 
 
 def ensure_population(env: dict[str, str], residents: int) -> int:
-    flask("create-schema", env=env)
     engine = create_engine(env["DATABASE_URL"])
+    drifted = drifted_tables(engine, env)  # other services' tables that changed since the database was made
+    if drifted:
+        print("schema drift, recreating:", ", ".join(drop_tables(engine, drifted, env)))
+    flask("create-schema", env=env)
     with engine.connect() as conn:
         have = conn.execute(text("SELECT count(*) FROM identity_resident")).scalar_one()
     if have < residents:
