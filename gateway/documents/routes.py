@@ -108,10 +108,13 @@ def _page(body: str, color: str) -> str:
         '<!doctype html><html lang="id"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Verifikasi Dokumen - Kota Pematangsiantar</title>"
-        "<style>body{font-family:system-ui,sans-serif;margin:0;padding:1.2rem;max-width:34rem}"
+        # A phone's screen (390 px and less): nothing wider than the page, long codes wrap anywhere.
+        "<style>*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0 auto;"
+        "padding:1rem;max-width:34rem;overflow-wrap:anywhere}"
         f".status{{color:#fff;background:{color};padding:1rem;border-radius:.6rem;font-size:1.8rem;"
-        "font-weight:700;text-align:center}td{padding:.3rem .6rem .3rem 0;vertical-align:top}"
-        "small{color:#555}</style></head><body>"
+        "font-weight:700;text-align:center}table{width:100%;border-collapse:collapse}"
+        "td{padding:.3rem .6rem .3rem 0;vertical-align:top}td:first-child{width:38%}"
+        "code{word-break:break-all}small{color:#555}</style></head><body>"
         f"{body}<p><small>Pemerintah Kota Pematangsiantar</small></p></body></html>"
     )
 
@@ -150,7 +153,7 @@ def _ca_note() -> str:
     return (
         "<p><small>Tanda tangan elektronik pada PDF diterbitkan oleh CA Pemerintah Kota Pematangsiantar "
         f'(<a href="{CA_PATH}">sertifikat CA</a>, sidik jari SHA-256 '
-        f'<code style="word-break:break-all">{fingerprint}</code>).</small></p>'
+        f"<code>{fingerprint}</code>).</small></p>"
     )
 
 

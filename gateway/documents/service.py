@@ -23,6 +23,7 @@ from gateway.db import UnitOfWork, new_id, utcnow
 from gateway.documents import jobs  # the render job, enqueued by reference (jobs imports us back)
 from gateway.documents.models import DEFAULT_AUTHORITY, Document, DocumentOwner
 from gateway.errors import Conflict, NotFound
+from gateway.identity import nik as nik_rules
 
 READER_OPD = "DISDUKCAPIL"  # officers of this OPD may read every population document (audited)
 _TOKEN_SALT = "gateway.documents.verify"
@@ -253,11 +254,11 @@ def verify(uow: UnitOfWork, *, token: str) -> dict[str, Any]:
             newer = session.get(Document, successor_id)
             if newer is None:
                 break
-            replaced_by = {"number": newer.number, "version": newer.version}
+            replaced_by = {"number": public_number(newer.number), "version": newer.version}
             successor_id, hops = newer.replaced_by_id, hops + 1
         view = {
             "kind": document.kind,
-            "number": document.number,
+            "number": public_number(document.number),
             "version": document.version,
             "status": document.status,
             "issued_at": document.issued_at,
@@ -272,3 +273,12 @@ def verify(uow: UnitOfWork, *, token: str) -> dict[str, Any]:
         }
         uow.commit()
         return view
+
+
+def public_number(number: str) -> str:
+    """A document number as the public may see it: a 16-digit one is a NIK (a KIA) or a KK number.
+
+    Both are personal data (UU 24/2013 art. 79, UU 27/2022), so the verify view masks them as the
+    app does ('1272********0001'); akta, permit and letter numbers are not personal and stay whole.
+    """
+    return nik_rules.mask(number) if len(number) == 16 and number.isdigit() else number

@@ -88,9 +88,16 @@ def transitions_of(uow: UnitOfWork, kind: str, subject_id: str) -> list[Transiti
 
 
 def document_link(document: Document, subject_name: str | None = None) -> dict[str, Any]:
-    """A document as listed to its owners. A KK is the family's card: its subject is the head of family."""
+    """A document as listed to its owners: each version names whom it names, as its PDF does.
+
+    A KK is the family's card: its subject is the head of family printed on it. An akta or KIA
+    names its person in its own 'Nama' field, so a version issued before a rename (v1) keeps the
+    old name, the one its PDF shows; `subject_name` (the person's name now) is the fallback.
+    """
     if document.kind == family.KK_KIND:
         subject_name = family.head_name(document.fields)
+    else:
+        subject_name = _printed_name(document.fields) or subject_name
     return {
         "id": document.id,
         "kind": document.kind,
@@ -105,6 +112,10 @@ def document_link(document: Document, subject_name: str | None = None) -> dict[s
         "pdf_url": documents.pdf_url(document),
         "verify_url": documents.verify_url(document),
     }
+
+
+def _printed_name(fields: list[list[str]] | None) -> str | None:
+    return next((row[1] for row in fields or [] if row[0] == "Nama" and row[1]), None)
 
 
 def documents_by_id(uow: UnitOfWork, ids: list[str]) -> list[Document]:

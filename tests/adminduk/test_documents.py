@@ -79,6 +79,12 @@ def test_parent_names_the_child_and_new_versions_replace_the_old(
     new_akta = _by_kind(docs, "akta_kelahiran")
     assert len(old_akta) == 1 and len(new_akta) == 1 and new_akta[0]["number"] == old_akta[0]["number"]
     assert dict(db(lambda s: s.get(Document, new_akta[0]["id"])).fields)["Nama"] == "RUTH SIMANJUNTAK"
+    # each version is listed with the name its own PDF prints, v1 with the stand-in it was issued under
+    assert (old_akta[0]["subject_name"], new_akta[0]["subject_name"]) == (
+        "BAYI NY. SITI SIREGAR",
+        "RUTH SIMANJUNTAK",
+    )
+    assert _by_kind(docs, "kia", "replaced")[0]["subject_name"] == "BAYI NY. SITI SIREGAR"
     path = "/api/v1/verify/" + old_akta[0]["verify_url"].split("/api/v1/verify/", 1)[1]
     verify = client.get(path)  # the public QR page: old version replaced, masked data only
     assert verify.status_code == 200 and verify.json["status"] == "replaced"
