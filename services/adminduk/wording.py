@@ -45,7 +45,7 @@ def tanggal(value: date) -> str:
 
 
 def terbilang(n: int) -> str:
-    """Small numbers in Indonesian words (ordinals on an akta: 'kesatu', 'kedua' …)."""
+    """A number in Indonesian words, as an akta writes dates and ordinals ('seribu sembilan ratus …')."""
     if n < 12:
         return _UNITS[n]
     if n < 20:
@@ -53,7 +53,21 @@ def terbilang(n: int) -> str:
     if n < 100:
         tens, unit = divmod(n, 10)
         return f"{_UNITS[tens]} puluh" + (f" {_UNITS[unit]}" if unit else "")
+    for size, word, one in ((1000, "ribu", "seribu"), (100, "ratus", "seratus")):
+        if n >= size:
+            head, rest = divmod(n, size)
+            words = one if head == 1 else f"{terbilang(head)} {word}"
+            return words + (f" {terbilang(rest)}" if rest else "")
     return str(n)
+
+
+def tanggal_terbilang(value: date) -> str:
+    """date(2026, 11, 24) → 'dua puluh empat November tahun dua ribu dua puluh enam'.
+
+    A kutipan akta writes the date of the event out in words (so a figure cannot be altered by hand),
+    with the month by name; the fields below it repeat the date in figures.
+    """
+    return f"{terbilang(value.day)} {MONTHS[value.month - 1]} tahun {terbilang(value.year)}"
 
 
 def ke(n: int) -> str:

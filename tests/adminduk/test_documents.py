@@ -265,3 +265,27 @@ def test_a_kk_is_listed_under_the_head_of_family_not_the_child_or_the_deceased(
     assert old_kk[0]["subject_name"] == "BUDI SIMANJUNTAK"  # the head printed on that version
     verify = client.get("/api/v1/verify/" + kk[0]["verify_url"].split("/api/v1/verify/", 1)[1])
     assert verify.status_code == 200 and verify.json["public"]["kepala_keluarga"] == "S. S."
+
+
+def test_an_akta_writes_the_date_of_birth_out_in_words_as_the_real_one_does(family, report_birth, db):
+    from services.adminduk import wording
+
+    assert wording.tanggal_terbilang(date(1995, 3, 12)) == (
+        "dua belas Maret tahun seribu sembilan ratus sembilan puluh lima"
+    )
+    assert (
+        wording.tanggal_terbilang(date(2026, 11, 24))
+        == "dua puluh empat November tahun dua ribu dua puluh enam"
+    )
+    assert wording.terbilang(111) == "seratus sebelas" and wording.terbilang(2100) == "dua ribu seratus"
+    _, birth = _register(family, report_birth)
+    [akta] = [d for d in birth["documents"] if d["kind"] == "akta_kelahiran"]
+    fields = dict(db(lambda s: s.get(Document, akta["id"])).fields)
+    born = date.fromisoformat(birth["birth_date"])
+    statement = fields["Keterangan"]
+    assert (
+        f"pada tanggal {wording.terbilang(born.day)} {wording.MONTHS[born.month - 1]} tahun dua ribu"
+        in statement
+    )
+    assert str(born.year) not in statement  # in words there; the fields below give it in figures
+    assert fields["Tanggal Lahir"].endswith(str(born.year))

@@ -40,13 +40,13 @@ def issue_akta_kelahiran(
     if married:
         assert father is not None
         statement = (
-            f"Bahwa di {child.birth_place} pada tanggal {wording.tanggal(child.birth_date)} telah lahir "
+            f"Bahwa di {child.birth_place} pada tanggal {wording.tanggal_terbilang(child.birth_date)} telah lahir "
             f"{name}, anak {wording.ke(ordinal)}, {sex.lower()} dari suami-istri "
             f"{father.full_name} dan {mother.full_name}"
         )
     else:
         statement = (
-            f"Bahwa di {child.birth_place} pada tanggal {wording.tanggal(child.birth_date)} telah lahir "
+            f"Bahwa di {child.birth_place} pada tanggal {wording.tanggal_terbilang(child.birth_date)} telah lahir "
             f"{name}, anak {wording.ke(ordinal)}, {sex.lower()} dari ibu {mother.full_name}"
         )
     fields = [
@@ -139,7 +139,7 @@ def issue_akta_kematian(
     """KUTIPAN AKTA KEMATIAN, owned by the deceased's family on the KK."""
     assert death.akta_number
     statement = (
-        f"Bahwa di {death.place} pada tanggal {wording.tanggal(death.death_date)} pukul {local_time} WIB "
+        f"Bahwa di {death.place} pada tanggal {wording.tanggal_terbilang(death.death_date)} pukul {local_time} WIB "
         f"telah meninggal dunia {deceased.full_name}"
     )
     fields = [
