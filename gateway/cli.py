@@ -235,10 +235,16 @@ def outbox_cmd(to: str, limit: int) -> None:
 @click.option("--port", default=8025, show_default=True)
 def sms_simulator_cmd(port: int) -> None:
     """Run the local SMS provider simulator (set NOTIFY_SMS_ADAPTER=http to send through it)."""
+    from werkzeug.serving import make_server
+
     from gateway.sms import create_simulator
 
     cfg = current_app.config
-    create_simulator(cfg["SMS_ACCOUNT"], cfg["SMS_TOKEN"]).run(host="127.0.0.1", port=port)
+    simulator = create_simulator(cfg["SMS_ACCOUNT"], cfg["SMS_TOKEN"])
+    # Flask ignores app.run() inside a `flask` command, so serve it with werkzeug directly.
+    http = make_server("127.0.0.1", port, simulator, threaded=True)
+    click.echo(f"SMS provider simulator on http://127.0.0.1:{port}/")
+    http.serve_forever()
 
 
 @click.command("tsa-simulator")
@@ -279,6 +285,7 @@ def register_cli(app: Flask) -> None:
         worker_cmd,
         relay_cmd,
         outbox_cmd,
+        sms_simulator_cmd,
         tsa_simulator_cmd,
         create_schema_cmd,
     ):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 
 import pytest
+import requests
 from werkzeug.serving import make_server
 
 from gateway import notify
 from gateway.db import UnitOfWork
 from gateway.notify import Message, deliver
 from gateway.sms import create_simulator
+from tests.gateway.support import ROOT, flask_cmd, free_port, process_env, wait_for
 
 
 @pytest.fixture
@@ -79,3 +82,34 @@ def test_provider_down_raises_so_the_job_is_retried(app):
     finally:
         app.config.update(NOTIFY_SMS_ADAPTER="log")
     assert _status(app, message_id).status == "queued"
+
+
+def test_the_sms_simulator_command_serves_the_provider_api(app):
+    """`flask --app wsgi sms-simulator`, as the README tells a developer to run it, answers the
+    provider's protocol with the configured account and token."""
+    port = free_port()
+    env = process_env(app, SMS_ACCOUNT="AC-cli", SMS_TOKEN="tok-cli")
+    proc = subprocess.Popen(
+        flask_cmd("sms-simulator", "--port", str(port)),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/2010-04-01/Accounts/AC-cli/Messages.json"
+    form = {"To": "+6281234567890", "From": "SIANTAR", "Body": "Kode OTP 123456"}
+    try:
+
+        def answered() -> requests.Response | None:
+            try:
+                return requests.post(url, data=form, auth=("AC-cli", "tok-cli"), timeout=5)
+            except requests.ConnectionError:
+                return None
+
+        sent = wait_for(answered, timeout=60, message="the SMS simulator never answered")
+        assert sent.status_code == 201 and sent.json()["sid"].startswith("SM")
+        refused = requests.post(url, data=form, auth=("AC-cli", "wrong"), timeout=5)
+        assert refused.status_code == 401
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
