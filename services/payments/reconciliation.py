@@ -16,12 +16,13 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session, aliased
 
 from gateway.db import UnitOfWork, new_id, session_of
 from gateway.kernel import clock, counters
@@ -103,6 +104,15 @@ def parse_report(text: str, day: date) -> list[Line]:
 
 
 # ---- one run --------------------------------------------------------------------------------------
+# The pairing is set-based: the report goes into its table in bulk (COPY on PostgreSQL), then one query
+# pairs the day's open lines with our payments (join on the acquirer's reference, anti-joins for what is
+# already matched, the amount compared in the same query) and one finds ours the report lacks; the
+# results go back in bulk. Nothing of the day is read into Python but the outcomes of this run.
+
+LINE_COLUMNS = (
+    "id", "settlement_date", "reference_no", "partner_reference_no", "paid_time", "amount", "fee", "net",
+    "imported_at",
+)  # fmt: skip
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
@@ -116,73 +126,96 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _import(session: Session, lines: list[Line], day: date) -> None:
-    """Store the lines not stored before (a report fetched twice is imported once)."""
-    known = set(
-        session.scalars(select(m.SettlementLine.reference_no).where(m.SettlementLine.settlement_date == day))
-    )
-    fresh = [line for line in lines if line.reference_no not in known]
-    for part in _chunks([line.reference_no for line in fresh]):  # reported on another date already
-        known |= set(
-            session.scalars(
-                select(m.SettlementLine.reference_no).where(m.SettlementLine.reference_no.in_(part))
-            )
+def _copy_lines(session: Session, rows: list[tuple]) -> None:
+    """PostgreSQL: COPY into a scratch table, then one INSERT … SELECT that skips references known."""
+    columns = ", ".join(LINE_COLUMNS)
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE payments_settlement_import (LIKE payments_settlement_line) ON COMMIT DROP"
         )
+        with cursor.copy(f"COPY payments_settlement_import ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO payments_settlement_line ({columns}) SELECT {columns} "
+            "FROM payments_settlement_import ON CONFLICT (reference_no) DO NOTHING"
+        )
+        cursor.execute("DROP TABLE payments_settlement_import")
+
+
+def _import(uow: UnitOfWork, lines: list[Line], day: date) -> None:
+    """Store the lines not stored before, of this date or another (a report fetched twice is imported once)."""
+    now = clock.now()
     rows = [
-        {"id": new_id(), "settlement_date": day, "reference_no": line.reference_no,
-         "partner_reference_no": line.partner_reference_no, "paid_time": line.paid_time,
-         "amount": line.amount, "fee": line.fee, "net": line.net, "imported_at": clock.now()}
-        for line in fresh if line.reference_no not in known
+        (new_id(), day, line.reference_no, line.partner_reference_no,
+         line.paid_time.astimezone(UTC) if line.paid_time else None, line.amount, line.fee, line.net, now)
+        for line in lines
     ]  # fmt: skip
-    if rows:
-        session.execute(insert(m.SettlementLine), rows)
+    if not rows:
+        return
+    session = session_of(uow)
+    if uow.is_postgres:
+        _copy_lines(session, rows)
+    else:
+        stmt = sqlite.insert(m.SettlementLine.__table__).on_conflict_do_nothing()
+        session.execute(stmt, [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows])
 
 
-def _ours(session: Session, day: date, extra_refs: list[str]) -> dict[str, Any]:
-    """Our acquirer payments of the day (and any named by the report), by the acquirer's reference."""
-    start, end = day_bounds(day)
-    cols = (m.Payment.id, m.Payment.reference, m.Payment.amount, m.Invoice.billing_code)
-    base = (
-        select(*cols)
-        .join(m.Invoice, m.Invoice.id == m.Payment.invoice_id)
-        .where(m.Payment.channel.in_(ACQUIRER_CHANNELS))
+def _line_outcomes(session: Session, day: date) -> list[Any]:
+    """The day's lines not matched yet, each with our payment of its reference and what the pair is."""
+    line, payment, invoice = m.SettlementLine, m.Payment, m.Invoice
+    line_done, payment_done = aliased(m.ReconciliationMatch), aliased(m.ReconciliationMatch)
+    outcome = case(
+        (or_(payment.id.is_(None), payment_done.id.is_not(None)), "missing_here"),
+        (payment.amount != line.amount, "amount_mismatch"),
+        else_="matched",
     )
-    found = {
-        r.reference: r
-        for r in session.execute(base.where(m.Payment.paid_at >= start, m.Payment.paid_at < end))
-    }
-    for part in _chunks([r for r in extra_refs if r not in found]):
-        found |= {r.reference: r for r in session.execute(base.where(m.Payment.reference.in_(part)))}
-    return found
+    query = (
+        select(line.id, line.reference_no, line.partner_reference_no, line.amount, line.fee, line.net,
+               payment.id.label("payment_id"), payment.reference, payment.amount.label("our_amount"),
+               invoice.billing_code, outcome.label("outcome"))
+        .select_from(line)
+        .outerjoin(payment, and_(payment.reference == line.reference_no, payment.channel.in_(ACQUIRER_CHANNELS)))
+        .outerjoin(invoice, invoice.id == payment.invoice_id)
+        .outerjoin(payment_done, payment_done.payment_id == payment.id)
+        .where(line.settlement_date == day, ~exists().where(line_done.line_id == line.id))
+    )  # fmt: skip
+    seen: set[str] = set()
+    rows = []
+    for row in session.execute(query):  # a reference used on both channels pairs with one of them
+        if row.id not in seen:
+            seen.add(row.id)
+            rows.append(row)
+    return rows
 
 
-def _matched_payments(session: Session, day: date, ours: dict[str, Any]) -> set[str]:
+def _missing_at_bank(session: Session, day: date) -> list[Any]:
+    """Our acquirer payments of the day, not matched, whose reference the day's report does not have."""
     start, end = day_bounds(day)
-    done = set(
-        session.scalars(
-            select(m.ReconciliationMatch.payment_id)
-            .join(m.Payment, m.Payment.id == m.ReconciliationMatch.payment_id)
-            .where(m.Payment.paid_at >= start, m.Payment.paid_at < end)
+    payment, line = m.Payment, m.SettlementLine
+    return session.execute(
+        select(payment.id.label("payment_id"), payment.reference, payment.amount.label("our_amount"),
+               m.Invoice.billing_code)
+        .join(m.Invoice, m.Invoice.id == payment.invoice_id)
+        .where(
+            payment.channel.in_(ACQUIRER_CHANNELS), payment.paid_at >= start, payment.paid_at < end,
+            ~exists().where(m.ReconciliationMatch.payment_id == payment.id),
+            ~exists().where(line.settlement_date == day, line.reference_no == payment.reference),
         )
-    )
-    others = [p.id for p in ours.values() if p.id not in done]
-    for part in _chunks(others):
-        done |= set(
-            session.scalars(
-                select(m.ReconciliationMatch.payment_id).where(m.ReconciliationMatch.payment_id.in_(part))
-            )
-        )
-    return done
+    ).all()  # fmt: skip
 
 
 def _task(kind: str, day: date, run_id: str, *, line: Any = None, payment: Any = None) -> dict[str, Any]:
-    subject = line.id if line is not None else payment.id
+    """`line` a row of _line_outcomes, `payment` one of _missing_at_bank or the same row (payment_id, our_amount)."""
+    subject = line.id if line is not None else payment.payment_id
     return {
         "id": new_id(), "key": f"{kind}:{subject}", "business_date": day, "kind": kind, "run_id": run_id,
-        "payment_id": payment.id if payment is not None else None, "line_id": line.id if line is not None else None,
+        "payment_id": payment.payment_id if payment is not None else None,
+        "line_id": line.id if line is not None else None,
         "reference": line.reference_no if line is not None else payment.reference,
         "billing_code": payment.billing_code if payment is not None else line.partner_reference_no,
-        "our_amount": payment.amount if payment is not None else None,
+        "our_amount": payment.our_amount if payment is not None else None,
         "bank_amount": line.amount if line is not None else None,
         "state": "open", "opened_at": clock.now(),
     }  # fmt: skip
@@ -190,37 +223,19 @@ def _task(kind: str, day: date, run_id: str, *, line: Any = None, payment: Any =
 
 def _pair(session: Session, day: date, run_id: str) -> tuple[list[dict], list[dict], list[Any]]:
     """Pair the day's unmatched report lines with our unmatched payments: (matches, tasks, lines matched)."""
-    lines = session.execute(
-        select(m.SettlementLine.id, m.SettlementLine.reference_no, m.SettlementLine.partner_reference_no,
-               m.SettlementLine.amount, m.SettlementLine.fee, m.SettlementLine.net)
-        .where(m.SettlementLine.settlement_date == day)
-    ).all()  # fmt: skip
-    done_lines = set(
-        session.scalars(
-            select(m.ReconciliationMatch.line_id).where(m.ReconciliationMatch.business_date == day)
-        )
-    )
-    open_lines = [line for line in lines if line.id not in done_lines]
-    ours = _ours(session, day, [line.reference_no for line in open_lines])
-    done_payments = _matched_payments(session, day, ours)
     matches, tasks, paired = [], [], []
-    for line in open_lines:
-        payment = ours.get(line.reference_no)
-        if payment is None or payment.id in done_payments:
-            tasks.append(_task("missing_here", day, run_id, line=line))
-        elif payment.amount != line.amount:
-            tasks.append(_task("amount_mismatch", day, run_id, line=line, payment=payment))
+    for row in _line_outcomes(session, day):
+        if row.outcome == "missing_here":
+            tasks.append(_task("missing_here", day, run_id, line=row))
+        elif row.outcome == "amount_mismatch":
+            tasks.append(_task("amount_mismatch", day, run_id, line=row, payment=row))
         else:
-            done_payments.add(payment.id)
-            paired.append(line)
+            paired.append(row)
             matches.append(
-                {"id": new_id(), "payment_id": payment.id, "line_id": line.id, "run_id": run_id,
-                 "business_date": day, "amount": line.amount}
+                {"id": new_id(), "payment_id": row.payment_id, "line_id": row.id, "run_id": run_id,
+                 "business_date": day, "amount": row.amount}
             )  # fmt: skip
-    reported = {line.reference_no for line in lines}
-    for payment in ours.values():
-        if payment.id not in done_payments and payment.reference not in reported:
-            tasks.append(_task("missing_at_bank", day, run_id, payment=payment))
+    tasks += [_task("missing_at_bank", day, run_id, payment=p) for p in _missing_at_bank(session, day)]
     return matches, tasks, paired
 
 
@@ -234,29 +249,26 @@ def _open_tasks(session: Session, tasks: list[dict]) -> None:
         )
     rows = [t for t in tasks if t["key"] not in known]
     if rows:
-        session.execute(insert(m.ReconciliationTask), rows)
+        session.execute(insert(m.ReconciliationTask.__table__), rows)
 
 
-def _close_matched(session: Session, matches: list[dict], run_id: str) -> None:
+def _close_matched(session: Session, run_id: str) -> None:
     """A difference that a later report or a late notification paired is resolved by that match."""
-    payments = {x["payment_id"] for x in matches}
-    lines = {x["line_id"] for x in matches}
-    stale = [
-        t.id
-        for t in session.execute(
-            select(
-                m.ReconciliationTask.id, m.ReconciliationTask.payment_id, m.ReconciliationTask.line_id
-            ).where(m.ReconciliationTask.state == "open")
+    match = m.ReconciliationMatch
+    task = m.ReconciliationTask
+    session.execute(
+        update(task)
+        .where(
+            task.state == "open",
+            or_(
+                task.payment_id.in_(select(match.payment_id).where(match.run_id == run_id)),
+                task.line_id.in_(select(match.line_id).where(match.run_id == run_id)),
+            ),
         )
-        if t.payment_id in payments or t.line_id in lines
-    ]
-    for part in _chunks(stale):
-        session.execute(
-            update(m.ReconciliationTask)
-            .where(m.ReconciliationTask.id.in_(part), m.ReconciliationTask.state == "open")
-            .values(state="resolved", resolved_at=clock.now(), resolved_by="reconciliation",
-                    resolution=f"matched by reconciliation run {run_id}")
-        )  # fmt: skip
+        .values(state="resolved", resolved_at=clock.now(), resolved_by="reconciliation",
+                resolution=f"matched by reconciliation run {run_id}")
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
 
 
 def _settle(uow: UnitOfWork, day: date, run_id: str, paired: list[Any]) -> str | None:
@@ -299,11 +311,11 @@ def run(uow: UnitOfWork, *, day: date, trigger: str, requested_by: str | None = 
         session = session_of(uow)
         counters.next_value(uow, "payments", f"reconcile:{day.isoformat()}")  # one run of a day at a time
         run_id = new_id()
-        _import(session, lines, day)
+        _import(uow, lines, day)
         matches, tasks, paired = _pair(session, day, run_id)
         if matches:
-            session.execute(insert(m.ReconciliationMatch), matches)
-            _close_matched(session, matches, run_id)
+            session.execute(insert(m.ReconciliationMatch.__table__), matches)
+            _close_matched(session, run_id)
         _open_tasks(session, tasks)
         row = m.Reconciliation(
             id=run_id, business_date=day, trigger=trigger, requested_by=requested_by, started_at=clock.now(),
