@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import and_, case, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -74,24 +74,28 @@ def fetch_report(day: date) -> str:
 
 def parse_report(text: str, day: date) -> list[Line]:
     """The report's lines of `day`; a missing column, a bad number or a repeated reference refuses all."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise SettlementReportInvalid(f"The settlement report lacks the columns {', '.join(missing)}")
+    at = {c: header.index(c) for c in COLUMNS}
+    wanted = day.isoformat()
     lines: dict[str, Line] = {}
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(filter(None, reader), start=2):  # blank lines skipped, as DictReader does
         try:
-            if date.fromisoformat(row["settlement_date"]) != day:
+            on = row[at["settlement_date"]]
+            if on != wanted and date.fromisoformat(on) != day:
                 continue
             line = Line(
-                reference_no=row["reference_no"].strip(),
-                partner_reference_no=row["partner_reference_no"].strip(),
-                paid_time=snap.parse_timestamp(row["paid_time"]),
-                amount=int(row["amount"]),
-                fee=int(row["mdr_fee"]),
-                net=int(row["net_amount"]),
+                reference_no=row[at["reference_no"]].strip(),
+                partner_reference_no=row[at["partner_reference_no"]].strip(),
+                paid_time=snap.parse_timestamp(row[at["paid_time"]]),
+                amount=int(row[at["amount"]]),
+                fee=int(row[at["mdr_fee"]]),
+                net=int(row[at["net_amount"]]),
             )
-        except (ValueError, TypeError, AttributeError) as err:
+        except (ValueError, TypeError, AttributeError, IndexError) as err:
             raise SettlementReportInvalid(f"Settlement report line {number}: {err}") from err
         if not 0 < len(line.reference_no) <= 64 or line.amount <= 0 or line.fee < 0:
             raise SettlementReportInvalid(
@@ -126,40 +130,63 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+def _copy(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """PostgreSQL's COPY … FROM STDIN on the unit of work's own connection (same transaction)."""
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _copy_lines(session: Session, rows: list[tuple]) -> None:
     """PostgreSQL: COPY into a scratch table, then one INSERT … SELECT that skips references known."""
     columns = ", ".join(LINE_COLUMNS)
-    raw = session.connection().connection.driver_connection
-    with raw.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE payments_settlement_import (LIKE payments_settlement_line) ON COMMIT DROP"
-        )
-        with cursor.copy(f"COPY payments_settlement_import ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
+    session.execute(
+        text("CREATE TEMP TABLE payments_settlement_import (LIKE payments_settlement_line) ON COMMIT DROP")
+    )
+    _copy(session, "payments_settlement_import", LINE_COLUMNS, rows)
+    session.execute(
+        text(
             f"INSERT INTO payments_settlement_line ({columns}) SELECT {columns} "
             "FROM payments_settlement_import ON CONFLICT (reference_no) DO NOTHING"
         )
-        cursor.execute("DROP TABLE payments_settlement_import")
+    )
+    session.execute(text("DROP TABLE payments_settlement_import"))
+    session.execute(text("ANALYZE payments_settlement_line"))  # fresh statistics for the pairing's plan
 
 
 def _import(uow: UnitOfWork, lines: list[Line], day: date) -> None:
     """Store the lines not stored before, of this date or another (a report fetched twice is imported once)."""
+    session = session_of(uow)
+    known = set(
+        session.scalars(select(m.SettlementLine.reference_no).where(m.SettlementLine.settlement_date == day))
+    )
     now = clock.now()
     rows = [
         (new_id(), day, line.reference_no, line.partner_reference_no,
          line.paid_time.astimezone(UTC) if line.paid_time else None, line.amount, line.fee, line.net, now)
-        for line in lines
+        for line in lines if line.reference_no not in known
     ]  # fmt: skip
     if not rows:
         return
-    session = session_of(uow)
     if uow.is_postgres:
         _copy_lines(session, rows)
     else:
         stmt = sqlite.insert(m.SettlementLine.__table__).on_conflict_do_nothing()
         session.execute(stmt, [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows])
+
+
+def _insert_matches(uow: UnitOfWork, matches: list[dict]) -> None:
+    if uow.is_postgres:
+        columns = ("id", "payment_id", "line_id", "run_id", "business_date", "amount")
+        _copy(
+            session_of(uow),
+            "payments_reconciliation_match",
+            columns,
+            [tuple(x[c] for c in columns) for x in matches],
+        )
+    else:
+        session_of(uow).execute(insert(m.ReconciliationMatch.__table__), matches)
 
 
 def _line_outcomes(session: Session, day: date) -> list[Any]:
@@ -314,7 +341,7 @@ def run(uow: UnitOfWork, *, day: date, trigger: str, requested_by: str | None = 
         _import(uow, lines, day)
         matches, tasks, paired = _pair(session, day, run_id)
         if matches:
-            session.execute(insert(m.ReconciliationMatch.__table__), matches)
+            _insert_matches(uow, matches)
             _close_matched(session, run_id)
         _open_tasks(session, tasks)
         row = m.Reconciliation(
