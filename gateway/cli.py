@@ -165,9 +165,6 @@ def seed_demo_cmd() -> None:
 )
 def worker_cmd(burst: bool, no_scheduler: bool, fork: bool) -> None:
     """Run an RQ worker (with its scheduler and the periodic jobs)."""
-    from rq import SimpleWorker, Worker
-    from rq.serializers import JSONSerializer
-
     connection = q.redis_connection()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if connection is None:
@@ -192,8 +189,7 @@ def worker_cmd(burst: bool, no_scheduler: bool, fork: bool) -> None:
         ticker.start()
     # Jobs here are short and idempotent; forking per job costs ~100-200 ms of warm-up each
     # (connections, caches), so the default runs them in the long-lived worker process.
-    worker_class = Worker if fork else SimpleWorker
-    worker = worker_class(list(q.QUEUE_NAMES), connection=connection, serializer=JSONSerializer)
+    worker = q.make_worker(connection, fork=fork)
     try:
         worker.work(burst=burst, with_scheduler=not no_scheduler)
     finally:

@@ -17,6 +17,9 @@ from gateway.db import Base, Database, UnitOfWork, get_database, id_column, new_
 log = logging.getLogger(__name__)
 
 SWEEP_GRACE = timedelta(seconds=5)
+RECHECK_AFTER = timedelta(minutes=5)
+"""A dispatched job not done after this long is looked up in RQ: when Redis no longer knows it (restarted
+empty, flushed, evicted), it is dispatched again. Jobs are idempotent, so a re-run changes nothing."""
 RETRY = q.RETRY
 """The back-off every job gets (RQ retries a failed job after each delay): services size their own
 attempt counts by it instead of reaching into the queue."""
@@ -31,6 +34,8 @@ class OutboxJob(Base):
     queue: Mapped[str] = mapped_column(String(40), default="default")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Set when the job reported success; a dispatched row without it is re-checked against RQ (RECHECK_AFTER).
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -99,6 +104,7 @@ def relay(database: Database | None = None, *, ids: list[str] | None = None) -> 
                     job_id=f"outbox-{row.id}",
                     queue_name=row.queue,
                     connection=connection,
+                    on_success="gateway.outbox.job_done",
                 )
             except Exception as exc:  # Redis unreachable: the sweep will try again
                 log.warning("outbox relay: enqueue failed, will retry", extra={"outbox_id": row.id})
@@ -127,7 +133,7 @@ def _run_inline(database: Database, pending: list[tuple[str, str, dict]]) -> int
             if row is not None:
                 row.attempts += 1
                 if error is None:
-                    row.dispatched_at = utcnow()
+                    row.dispatched_at = row.done_at = utcnow()
                     row.last_error = None
                     done += 1
                 else:
@@ -136,9 +142,62 @@ def _run_inline(database: Database, pending: list[tuple[str, str, dict]]) -> int
     return done
 
 
+def job_done(job: Any, connection: Any, result: Any, *args: Any, **kwargs: Any) -> None:
+    """RQ success callback (in the worker, inside the app context): the outbox row is done."""
+    row_id = job.id.removeprefix("outbox-")
+    try:
+        with UnitOfWork(get_database()) as uow:
+            assert uow.session is not None
+            row = uow.session.get(OutboxJob, row_id)
+            if row is not None and row.done_at is None:
+                row.done_at = utcnow()
+                uow.commit()
+    except Exception:  # the job itself succeeded; the recheck finds it finished in RQ and marks it
+        log.warning("outbox: could not mark a finished job done", extra={"outbox_id": row_id})
+
+
+def recheck(database: Database | None = None) -> int:
+    """Dispatched rows not done after RECHECK_AFTER: marked done when RQ says finished, dispatched again
+    when RQ no longer knows the job (Redis lost its data); returns how many were dispatched again."""
+    database = database or get_database()
+    connection = q.redis_connection()
+    if connection is None:
+        return 0
+    with UnitOfWork(database) as uow:
+        assert uow.session is not None
+        stmt = (
+            select(OutboxJob)
+            .where(
+                OutboxJob.done_at.is_(None),
+                OutboxJob.dispatched_at.is_not(None),
+                OutboxJob.dispatched_at < utcnow() - RECHECK_AFTER,
+            )
+            .order_by(OutboxJob.dispatched_at)
+            .limit(500)
+        )
+        if database.is_postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = list(uow.session.scalars(stmt))
+        if not rows:
+            return 0
+        status = q.jobs_in_redis([f"outbox-{row.id}" for row in rows], connection)
+        lost: list[str] = []
+        for row in rows:
+            known = status[f"outbox-{row.id}"]
+            if known == "finished":
+                row.done_at = utcnow()
+            elif known is None:
+                log.warning("outbox: job lost from Redis, dispatching it again", extra={"outbox_id": row.id})
+                row.dispatched_at, row.attempts = None, row.attempts + 1
+                lost.append(row.id)
+        uow.commit()
+    return relay(database, ids=lost) if lost else 0
+
+
 def sweep() -> int:
-    """Periodic job: relay whatever a crash or a Redis outage left in the outbox."""
-    return relay()
+    """Periodic job: relay whatever a crash or a Redis outage left in the outbox, and dispatch again
+    what Redis lost."""
+    return relay() + recheck()
 
 
 def pending_count(database: Database) -> int:

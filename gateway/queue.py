@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import Flask, current_app
 from redis import Redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
+from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
@@ -66,8 +67,10 @@ def enqueue(
     job_id: str | None = None,
     queue_name: str = "default",
     connection: Redis | None = None,
+    on_success: str | None = None,
 ) -> None:
-    """Put one job on RQ; the job function is given by its dotted path so the worker imports it."""
+    """Put one job on RQ; the job function is given by its dotted path so the worker imports it.
+    `on_success` ('module.function'): called by the worker with (job, connection, result) once it ran."""
     module, _, attr = path.partition(":")
     queue(queue_name, connection).enqueue(
         f"{module}.{attr}",
@@ -76,6 +79,35 @@ def enqueue(
         retry=Retry(max=len(RETRY), interval=list(RETRY)),
         result_ttl=3600,
         failure_ttl=30 * 86400,
+        on_success=Callback(on_success) if on_success else None,
+    )
+
+
+def jobs_in_redis(job_ids: list[str], connection: Redis) -> dict[str, str | None]:
+    """Each job id → its RQ status, or None when Redis does not know it (lost with Redis's data)."""
+    jobs = Job.fetch_many(job_ids, connection=connection, serializer=JSONSerializer)
+    return {
+        job_id: (job.get_status(refresh=False) if job is not None else None)
+        for job_id, job in zip(job_ids, jobs, strict=True)
+    }
+
+
+MAINTENANCE_INTERVAL = 30
+"""Seconds between a worker's maintenance runs (RQ's default is 600): they restart an RQ scheduler that
+died while Redis was away, and re-queue the jobs of a killed worker once its heartbeat lapsed. At RQ's
+default both took ~10 minutes; now about half a minute after Redis is back or the heartbeat lapsed."""
+
+
+def make_worker(connection: Redis, *, fork: bool) -> Any:
+    """The worker `flask worker` runs: every queue, the JSON serializer, prompt maintenance."""
+    from rq import SimpleWorker, Worker
+
+    worker_class = Worker if fork else SimpleWorker
+    return worker_class(
+        list(QUEUE_NAMES),
+        connection=connection,
+        serializer=JSONSerializer,
+        maintenance_interval=MAINTENANCE_INTERVAL,
     )
 
 
@@ -152,16 +184,26 @@ def run_periodic_once(app: Flask, now: float | None = None) -> list[str]:
 
 
 class PeriodicThread(threading.Thread):
-    """Runs beside the worker and enqueues periodic jobs on time; survives Redis outages."""
+    """Runs beside the worker and enqueues periodic jobs on time; survives Redis outages (one log line
+    when it pauses, one when it resumes: not a traceback per tick)."""
 
     def __init__(self, app: Flask, tick: float = 1.0) -> None:
         super().__init__(daemon=True, name="periodic")
         self.app, self.tick = app, tick
         self.stopped = threading.Event()
+        self.ticks = 0  # ticks tried so far, failed ones too
 
     def run(self) -> None:
+        failing_since: float | None = None
         while not self.stopped.wait(self.tick):
+            self.ticks += 1
             try:
                 run_periodic_once(self.app)
-            except Exception:  # Redis down: try again next tick
-                log.warning("periodic scheduler: tick failed", exc_info=True)
+            except Exception as exc:  # Redis down: try again next tick, one log line per outage
+                if failing_since is None:
+                    failing_since = time.monotonic()
+                    log.warning("periodic scheduler: paused, %s: %s", type(exc).__name__, exc)
+                continue
+            if failing_since is not None:
+                log.warning("periodic scheduler: resumed after %.0f s", time.monotonic() - failing_since)
+                failing_since = None
