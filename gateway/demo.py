@@ -28,6 +28,14 @@ FAMILY = (
         family_relationship="KEPALA KELUARGA",
         marital_status="KAWIN",
         phone="+6281260000001",
+        kk=dict(
+            education="DIPLOMA IV/STRATA I",
+            occupation="KARYAWAN SWASTA",
+            blood_type="O",
+            marriage_date=date(2019, 6, 15),
+            father_name="HOTMAN SIMANJUNTAK",
+            mother_name="ROSMAWATI DAMANIK",
+        ),
     ),
     dict(
         nik="1272015203959001",
@@ -37,6 +45,14 @@ FAMILY = (
         family_relationship="ISTRI",
         marital_status="KAWIN",
         phone="+6281260000002",
+        kk=dict(
+            education="AKADEMI/DIPLOMA III/S. MUDA",
+            occupation="PERAWAT",
+            blood_type="A",
+            marriage_date=date(2019, 6, 15),
+            father_name="AHMAD SIREGAR",
+            mother_name="NURHAYATI LUBIS",
+        ),
     ),
     dict(
         nik="1272015005489001",
@@ -46,6 +62,14 @@ FAMILY = (
         family_relationship="ORANG TUA",
         marital_status="CERAI MATI",
         phone=None,
+        kk=dict(
+            education="TAMAT SD/SEDERAJAT",
+            occupation="MENGURUS RUMAH TANGGA",
+            blood_type="B",
+            marriage_date=date(1968, 2, 3),
+            father_name="JAHUTAR DAMANIK",
+            mother_name="TIOMINA SARAGIH",
+        ),
     ),
 )
 # Residents of the synthetic population (seed 1272, ages counted from registry.POPULATION_REFERENCE_DATE)
@@ -106,6 +130,8 @@ def _seed_family() -> None:
                     address="Jl. Sutomo No. 12",
                     rt="003",
                     rw="001",
+                    citizenship="WNI",
+                    **member["kk"],
                 )
                 uow.session.add(resident)
                 uow.session.flush()

@@ -108,3 +108,10 @@ def ink_box_mm(image: Image.Image, dpi: int) -> tuple[float, float, float, float
 
 def size_mm(image: Image.Image, dpi: int) -> tuple[float, float]:
     return image.width * 25.4 / dpi, image.height * 25.4 / dpi
+
+
+def page_size_mm(pdf: bytes, *, page: int = 1) -> tuple[float, float]:
+    """(width, height) of a page's MediaBox as the PDF declares it, in millimetres."""
+    node = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Kids"][page - 1].get_object()
+    left, bottom, right, top = (float(v) for v in node["/MediaBox"])
+    return (right - left) / MM, (top - bottom) / MM

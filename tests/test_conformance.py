@@ -91,6 +91,7 @@ PUBLIC_GATEWAY = (
     "gateway.events",
     "gateway.extensions",
     "gateway.identity",  # its __all__: Resident, CitizenAccount, Staff, Opd, digest
+    "gateway.identity.kk_fields",
     "gateway.identity.nik",
     "gateway.identity.phones",
     "gateway.identity.schemas",

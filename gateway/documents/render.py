@@ -1,4 +1,8 @@
-"""Lays out a document as an A4 PDF (reportlab): letterhead, title, number, fields, table, QR code."""
+"""Lays out a document as a PDF (reportlab): letterhead, title, number, fields, tables, QR code.
+
+The page is A4 portrait unless the document's table says otherwise: `page` "a4-landscape" (a KK,
+with its `sections`: several tables drawn from one set of columns) or "id1" (a card, see card.py).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,13 @@ from zoneinfo import ZoneInfo
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from gateway.documents import fonts
+from gateway.documents import card, fonts
 
 GOVERNMENT = "PEMERINTAH KOTA PEMATANGSIANTAR"
 ISSUE_PLACE = "Pematangsiantar"
@@ -35,6 +39,7 @@ MONTHS_ID = (
     "November",
     "Desember",
 )
+PAGES = {"a4": A4, "a4-landscape": landscape(A4)}
 QR_SIZE = 40 * mm
 QR_MASK = 2
 MARGIN = 18 * mm
@@ -109,16 +114,24 @@ CLOSING_HEIGHT = 40 * mm  # gap + place/date + signatory, above the QR footer
 
 def render_pdf(layout: Layout) -> bytes:
     """Draw the document directly on the canvas (no platypus: a render must stay a few milliseconds)."""
+    table = layout.table or {}
+    if table.get("page") == "id1":
+        return card.render_card(layout, government=GOVERNMENT, draw_qr=draw_qr, caption=QR_CAPTION)
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=fonts.REGULAR)
+    pagesize = PAGES.get(table.get("page", "a4"), A4)
+    canvas = Canvas(buffer, pagesize=pagesize, pageCompression=1, initialFontName=fonts.REGULAR)
     canvas.setTitle(f"{layout.title} {layout.number}")
     canvas.setAuthor(f"{GOVERNMENT} - {layout.authority}")
     canvas.setSubject(layout.verify_url)
-    page = _Page(canvas, layout)
+    page = _Page(canvas, layout, pagesize)
     page.letterhead()
     page.fields(layout.fields)
-    if layout.table and layout.table.get("columns"):
-        page.table(layout.table["columns"], layout.table.get("rows", []))
+    columns, rows = table.get("columns") or [], table.get("rows", [])
+    for title, picked in _sections(table):
+        page.section(title)
+        page.table(picked, [[row[columns.index(c)] for c in picked] for row in rows])
+    if columns and not table.get("sections"):
+        page.table(columns, rows)
     page.closing()
     canvas.showPage()
     canvas.save()
@@ -128,9 +141,10 @@ def render_pdf(layout: Layout) -> bytes:
 class _Page:
     """A cursor running down A4 pages; continues on a new page when the content does not fit."""
 
-    def __init__(self, canvas: Canvas, layout: Layout) -> None:
+    def __init__(self, canvas: Canvas, layout: Layout, pagesize: tuple[float, float] = A4) -> None:
         self.c, self.layout = canvas, layout
-        self.width, self.height = A4
+        self.width, self.height = pagesize
+        self.wide = self.width > self.height
         self.left, self.right = MARGIN, self.width - MARGIN
         self.y = self.height - MARGIN
         self.page = 1
@@ -164,26 +178,49 @@ class _Page:
         c.line(self.left, y - 14 * mm, self.right, y - 14 * mm)
         c.setLineWidth(0.5)
         c.line(self.left, y - 15 * mm, self.right, y - 15 * mm)
+        lift = 5 * mm if self.wide else 0  # a landscape page keeps its height for the tables
         c.setFont(fonts.BOLD, 15)
-        c.drawCentredString(mid, y - 27 * mm, self.layout.title.upper())
+        c.drawCentredString(mid, y - 27 * mm + lift, self.layout.title.upper())
         c.setFont(fonts.REGULAR, 10.5)
-        c.drawCentredString(mid, y - 33.5 * mm, f"Nomor: {self.layout.number}")
-        self.y = y - 43 * mm
+        c.drawCentredString(mid, y - 33.5 * mm + lift, f"Nomor: {self.layout.number}")
+        self.y = y - 43 * mm + 2 * lift
 
     def fields(self, pairs: list[list[str]]) -> None:
+        """Label : value lines; on a landscape page in two columns, as the KK's header is printed."""
+        if not self.wide:
+            self._field_column(pairs, self.left, self.right)
+            return
+        top, half = self.y, (len(pairs) + 1) // 2
+        middle = (self.left + self.right) / 2
+        self._field_column(pairs[:half], self.left, middle - 6 * mm)
+        low, self.y = self.y, top
+        self._field_column(pairs[half:], middle + 6 * mm, self.right)
+        self.y = min(low, self.y)
+
+    def section(self, title: str) -> None:
+        """A table's heading (the KK prints its identity and status tables one under the other)."""
+        self.need(12 * mm)
+        self.y -= 3 * mm
+        if title:
+            self.c.setFont(fonts.BOLD, 8)
+            self.c.drawString(self.left, self.y - 8, title)
+            self.y -= 8 + 1 * mm
+
+    def _field_column(self, pairs: list[list[str]], left: float, right: float) -> None:
         c = self.c
-        value_x = self.left + LABEL_WIDTH + 4 * mm
-        value_width = self.right - value_x
+        label_width = min(LABEL_WIDTH, (right - left) * 0.4)
+        value_x = left + label_width + 4 * mm
+        value_width = right - value_x
         for label, value in pairs:
-            label_lines = simpleSplit(str(label), FIELD_FONT, FIELD_SIZE, LABEL_WIDTH - 2 * mm) or [""]
+            label_lines = simpleSplit(str(label), FIELD_FONT, FIELD_SIZE, label_width - 2 * mm) or [""]
             value_lines = simpleSplit(str(value), fonts.BOLD, FIELD_SIZE, value_width) or [""]
             rows = max(len(label_lines), len(value_lines))
             self.need(rows * FIELD_LEADING)
             baseline = self.y - FIELD_SIZE
             c.setFont(FIELD_FONT, FIELD_SIZE)
             for i, line in enumerate(label_lines):
-                c.drawString(self.left, baseline - i * FIELD_LEADING, line)
-            c.drawString(self.left + LABEL_WIDTH, baseline, ":")
+                c.drawString(left, baseline - i * FIELD_LEADING, line)
+            c.drawString(left + label_width, baseline, ":")
             c.setFont(fonts.BOLD, FIELD_SIZE)
             for i, line in enumerate(value_lines):
                 c.drawString(value_x, baseline - i * FIELD_LEADING, line)
@@ -194,7 +231,7 @@ class _Page:
         rows = [[str(i), *row] for i, row in enumerate(rows, start=1)]
         widths = _column_widths(columns, rows, self.right - self.left)
         pad = 1.5
-        self.y -= 4 * mm
+        self.y -= 1 * mm if self.wide else 4 * mm
 
         def draw_row(cells: list[str], bold: bool) -> None:
             font = fonts.BOLD if bold else CELL_FONT
@@ -225,9 +262,13 @@ class _Page:
     def closing(self) -> None:
         """Place and date, the signing authority, the QR code with its caption, the version."""
         c, layout = self.c, self.layout
-        self.need(CLOSING_HEIGHT, floor=MARGIN + QR_SIZE + 4 * mm)
+        if self.wide:  # the signature sits beside the QR code: the tables keep the page's height
+            self.need(0, floor=MARGIN + QR_SIZE + 4 * mm)
+            top = MARGIN + QR_SIZE - 4 * mm
+        else:
+            self.need(CLOSING_HEIGHT, floor=MARGIN + QR_SIZE + 4 * mm)
+            top = min(self.y - 10 * mm, BOTTOM_BLOCK)
         sign_x = self.right - 75 * mm
-        top = min(self.y - 10 * mm, BOTTOM_BLOCK)
         c.setFont(fonts.REGULAR, 10)
         c.drawString(sign_x, top, f"{ISSUE_PLACE}, {tanggal(layout.issued_at, layout.tz)}")
         c.drawString(sign_x, top - 5 * mm, "Ditandatangani secara elektronik oleh")
@@ -242,8 +283,9 @@ class _Page:
         draw_qr(c, layout.verify_url, qr_x, qr_y, QR_SIZE)
         c.linkURL(layout.verify_url, (qr_x, qr_y, qr_x + QR_SIZE, qr_y + QR_SIZE), relative=0)
         text_x = qr_x + QR_SIZE + 4 * mm
-        caption = simpleSplit(QR_CAPTION, fonts.REGULAR, 7.5, self.right - text_x - 30 * mm)
-        url = simpleSplit(layout.verify_url, fonts.REGULAR, 6.5, self.right - text_x - 30 * mm)
+        text_right = sign_x - 6 * mm if self.wide else self.right - 30 * mm
+        caption = simpleSplit(QR_CAPTION, fonts.REGULAR, 7.5, text_right - text_x)
+        url = simpleSplit(layout.verify_url, fonts.REGULAR, 6.5, text_right - text_x)
         y = qr_y + QR_SIZE / 2 + (len(caption) + len(url)) * 4.5
         c.setFont(fonts.REGULAR, 7.5)
         for line in caption:
@@ -258,18 +300,18 @@ class _Page:
         c.drawRightString(self.right, MARGIN, f"Versi {layout.version}{suffix}")
 
 
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Word-wrap; a word wider than the cell (a long place name) is broken between letters."""
-    out: list[str] = []
-    for line in simpleSplit(text, font, size, width) or [""]:
-        while stringWidth(line, font, size) > width and len(line) > 1:
-            cut = len(line) - 1
-            while cut > 1 and stringWidth(line[:cut], font, size) > width:
-                cut -= 1
-            out.append(line[:cut])
-            line = line[cut:]
-        out.append(line)
+def _sections(table: dict) -> list[tuple[str, list[str]]]:
+    """(title, columns) of each table drawn from the shared columns; the 'No' of each is drawn anew."""
+    columns = table.get("columns") or []
+    out = []
+    for section in table.get("sections") or []:
+        picked = [c for c in section.get("columns", []) if c in columns and c != "No"]
+        if picked:
+            out.append((str(section.get("title", "")), picked))
     return out
+
+
+_wrap = card.wrap_text
 
 
 def _column_widths(columns: list[str], rows: list[list[str]], total: float) -> list[float]:

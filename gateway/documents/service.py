@@ -121,7 +121,15 @@ def _clean_table(table: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     columns = [str(c) for c in table.get("columns", [])]
     rows = [["" if v is None else str(v) for v in row] for row in table.get("rows", [])]
-    return {"columns": columns, "rows": rows}
+    cleaned: dict[str, Any] = {"columns": columns, "rows": rows}
+    if table.get("page") in ("a4-landscape", "id1"):  # how render.py lays it out (default A4)
+        cleaned["page"] = table["page"]
+    if table.get("sections"):
+        cleaned["sections"] = [
+            {"title": str(s.get("title", "")), "columns": [str(c) for c in s.get("columns", [])]}
+            for s in table["sections"]
+        ]
+    return cleaned
 
 
 def revoke(uow: UnitOfWork, *, document_id: str, reason: str) -> Document:

@@ -27,6 +27,16 @@ class Resident(Base):
     religion: Mapped[str | None] = mapped_column(String(30))
     occupation: Mapped[str | None] = mapped_column(String(80))
     education: Mapped[str | None] = mapped_column(String(80))
+    # The rest of a KK line: status table of the real card (citizenship WNI/WNA, documents of a WNA).
+    blood_type: Mapped[str | None] = mapped_column(String(10))
+    marriage_date: Mapped[date | None] = mapped_column(Date)
+    citizenship: Mapped[str] = mapped_column(String(3), default="WNI")
+    passport_number: Mapped[str | None] = mapped_column(String(20))
+    kitas_number: Mapped[str | None] = mapped_column(String(20))
+    father_name: Mapped[str | None] = mapped_column(String(120))
+    mother_name: Mapped[str | None] = mapped_column(String(120))
+    # Twins share a birth date: their order of birth orders them on the KK (1 for a single birth).
+    birth_order: Mapped[int] = mapped_column(Integer, default=1)
     kelurahan_code: Mapped[str] = mapped_column(String(13), index=True)
     address: Mapped[str] = mapped_column(String(200))
     rt: Mapped[str] = mapped_column(String(3))

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from gateway.db import UnitOfWork, new_id, utcnow
+from gateway.identity import kk_fields, wilayah
 from gateway.identity import nik as nik_rules
-from gateway.identity import wilayah
 from gateway.identity.models import Resident
 
 COLUMNS = (
@@ -59,6 +59,7 @@ def _row_errors(row: dict[str, str]) -> list[str]:
         parts = nik_rules.parse(row["nik"])
     except nik_rules.InvalidNik as exc:
         return [str(exc)]
+    problems += kk_fields.row_errors(row, parts.birth_date)
     kk = row["kk_number"]
     if not (len(kk) == 16 and kk.isdigit() and wilayah.is_kecamatan(kk[:6])):
         problems.append("kk_number must be 16 digits starting with a kecamatan code")
@@ -98,7 +99,7 @@ def import_residents(uow: UnitOfWork, path: str) -> ImportReport:
             report.errors.append((1, f"missing columns: {', '.join(missing)}"))
             return report
         for line, row in enumerate(reader, start=2):
-            row = {k: (row.get(k) or "").strip() for k in COLUMNS}
+            row = {k: (row.get(k) or "").strip() for k in COLUMNS + kk_fields.OPTIONAL_COLUMNS}
             problems = _row_errors(row)
             if row["nik"] in seen:
                 problems.append(f"duplicate NIK (also on line {seen[row['nik']]})")
@@ -146,9 +147,10 @@ def _resident_values(row: dict[str, str]) -> dict[str, Any]:
         "is_deceased": False,
         "created_at": now,
         "updated_at": now,
-        "religion": None,
         "father_nik": None,
         "mother_nik": None,
+        "birth_order": 1,
+        **kk_fields.values(row),
     }
 
 
@@ -323,6 +325,8 @@ def seed_population(
                         continue
                     members.append(("ANAK", rng.choice("LP"), child_born, "BELUM KAWIN"))
             mother_nik = father_nik = None
+            parents: dict[str, str] = {}
+            wedding = _wedding(members, seed=seed, kk=kk, today=today)
             for relationship, sex, born, marital in members:
                 given = rng.choice(GIVEN_M if sex == "L" else GIVEN_F)
                 name = " ".join(p for p in (given, rng.choice(MIDDLE), surname) if p).upper()
@@ -349,6 +353,7 @@ def seed_population(
                 else:
                     values["father_nik"], values["mother_nik"] = father_nik, mother_nik
                 values["religion"] = rng.choice(("KRISTEN", "ISLAM", "KATHOLIK", "BUDHA"))
+                values.update(_kk_line(values, parents, wedding, seed=seed, surname=surname, reference=today))
                 batch.append(values)
                 created += 1
             if len(batch) >= 5000:
@@ -358,3 +363,44 @@ def seed_population(
             uow.session.execute(insert(Resident), batch)
         uow.commit()
     return created
+
+
+def _wedding(members: list[tuple[str, str, date, str]], *, seed: int, kk: str, today: date) -> date | None:
+    """A married couple's wedding day: after both turned 18, before their first child and today."""
+    if len(members) < 2 or members[1][0] != "ISTRI":
+        return None
+    rng = random.Random(f"{seed}:wedding:{kk}")
+    adult = max(members[0][2], members[1][2]) + timedelta(days=18 * 365)
+    latest = min([m[2] for m in members[2:]] + [today]) - timedelta(days=300)
+    span = max((latest - adult).days, 1)
+    return adult + timedelta(days=rng.randrange(span))
+
+
+def _kk_line(
+    values: dict[str, Any],
+    parents: dict[str, str],
+    wedding: date | None,
+    *,
+    seed: int,
+    surname: str,
+    reference: date,
+) -> dict[str, Any]:
+    """The rest of a synthetic KK line: education, occupation, blood type, parents' names (a child's
+    are the couple on the KK; a spouse's own are drawn) and the wedding day."""
+    relationship = values["family_relationship"]
+    drawn = kk_fields.synthetic(
+        values["nik"], seed=seed, born=values["birth_date"], relationship=relationship, reference=reference
+    )
+    if relationship == "ANAK":
+        return drawn | {"father_name": parents.get("father"), "mother_name": parents.get("mother")}
+    if relationship == "KEPALA KELUARGA":
+        parents["father"] = values["full_name"]
+    else:
+        parents["mother"] = values["full_name"]
+    rng = random.Random(f"{seed}:parents:{values['nik']}")
+    own_surname = surname if relationship == "KEPALA KELUARGA" else rng.choice(SURNAMES)
+    return drawn | {
+        "father_name": f"{rng.choice(GIVEN_M)} {own_surname}".upper(),
+        "mother_name": f"{rng.choice(GIVEN_F)} {rng.choice(SURNAMES)}".upper(),
+        "marriage_date": wedding if values["marital_status"] in MARRIED else None,
+    }

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from gateway import logs, outbox
 from gateway import queue as q
 from gateway.db import UnitOfWork
+from gateway.identity import kk_fields, registry, wilayah
 from gateway.identity import nik as nik_rules
-from gateway.identity import wilayah
 from gateway.identity.models import Resident, Staff
 from gateway.notify import InboxItem
 from tests.conftest import PASSWORD, REDIS_URL, make_nik
@@ -412,6 +412,7 @@ def _write_csv(path: Path, rows: list[dict]) -> Path:
         "rt",
         "rw",
     ]
+    columns += [c for c in dict.fromkeys(k for row in rows for k in row) if c not in columns]  # optional ones
     with path.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
@@ -489,6 +490,80 @@ def test_import_residents_lists_every_bad_row_and_imports_nothing(app, tmp_path)
     assert _residents(app) == []
 
 
+def registry_kk_fields_of(r: Resident) -> dict:
+    return {
+        "education": r.education,
+        "occupation": r.occupation,
+        "blood_type": r.blood_type,
+        "citizenship": r.citizenship,
+    }
+
+
+def test_import_residents_reads_the_optional_kk_columns(app, tmp_path):
+    rows = _family()
+    rows[0].update(
+        religion="Kristen",
+        education="DIPLOMA IV/STRATA I",
+        occupation="Wiraswasta",
+        blood_type="O+",
+        marriage_date="2008-06-14",
+        father_name="Bonar Sinaga",
+        mother_name="Tiur Saragih",
+    )
+    rows[1].update(citizenship="WNA", passport_number="C1234567", kitas_number="2C11AB0001", blood_type="")
+    rows[2].update(father_name="Tigor Sinaga", mother_name="Rina Purba")
+    result = app.test_cli_runner().invoke(
+        args=["import-residents", str(_write_csv(tmp_path / "kk.csv", rows))]
+    )
+    assert result.exit_code == 0, result.output
+    got = {r.nik: r for r in _residents(app)}
+    dad, mom, kid = (got[r["nik"]] for r in rows)
+    assert (dad.religion, dad.education, dad.occupation, dad.blood_type) == (
+        "KRISTEN",
+        "DIPLOMA IV/STRATA I",
+        "WIRASWASTA",
+        "O+",
+    )
+    assert (dad.marriage_date, dad.father_name, dad.mother_name, dad.citizenship) == (
+        date(2008, 6, 14),
+        "BONAR SINAGA",
+        "TIUR SARAGIH",
+        "WNI",
+    )
+    assert (mom.citizenship, mom.passport_number, mom.kitas_number, mom.blood_type) == (
+        "WNA",
+        "C1234567",
+        "2C11AB0001",
+        None,
+    )
+    assert (kid.father_name, kid.mother_name, kid.marriage_date) == ("TIGOR SINAGA", "RINA PURBA", None)
+
+
+def test_import_residents_validates_the_optional_kk_columns(app, tmp_path):
+    good = _family()
+    bad = [
+        {**good[0], "religion": "PASTAFARI"},  # line 2
+        {**good[1], "blood_type": "Z"},  # line 3
+        {**good[2], "marriage_date": "2020-01-01"},  # line 4: BELUM KAWIN has no marriage date
+        {**good[0], "nik": make_nik("127203", date(1980, 2, 4), "L"), "marriage_date": "1979-01-01"},  # 5
+        {
+            **good[1],
+            "nik": make_nik("127203", date(1983, 11, 22), "P"),
+            "citizenship": "WNA",
+        },  # 6: no passport
+        {**good[2], "nik": make_nik("127203", date(2010, 5, 31), "P"), "education": "S1"},  # 7
+        {**good[2], "nik": make_nik("127203", date(2010, 6, 1), "P"), "passport_number": "A-1"},  # 8
+    ]
+    result = app.test_cli_runner().invoke(
+        args=["import-residents", str(_write_csv(tmp_path / "bad.csv", bad))]
+    )
+    assert result.exit_code == 1
+    lines = {int(m.group(1)) for m in re.finditer(r"^line (\d+): ", result.output, re.M)}
+    assert lines == {2, 3, 4, 5, 6, 7, 8}, result.output
+    assert "religion must be one of" in result.output and "a WNA needs passport_number" in result.output
+    assert _residents(app) == []
+
+
 def test_seed_population_makes_valid_unique_niks_across_all_53_kelurahan(app):
     result = app.test_cli_runner().invoke(args=["seed-population", "--count", "2000"])
     assert result.exit_code == 0, result.output
@@ -507,6 +582,23 @@ def test_seed_population_makes_valid_unique_niks_across_all_53_kelurahan(app):
     assert {r.kelurahan_code for r in residents} == city
     heads = [r for r in residents if r.family_relationship == "KEPALA KELUARGA"]
     assert len({r.kk_number for r in heads}) == len(heads)  # one head per family card
+    # The KK's other fields are filled too, from each resident's own NIK (so the same on any day).
+    assert all(r.education and r.occupation and r.blood_type and r.citizenship == "WNI" for r in residents)
+    assert all(
+        r.father_name and r.mother_name for r in residents if r.family_relationship != "ANAK" or r.father_nik
+    )
+    names = {r.nik: r.full_name for r in residents}
+    children = [r for r in residents if r.family_relationship == "ANAK"]
+    assert children and all(r.father_name == names[r.father_nik] for r in children)
+    couples = [r for r in heads if r.marital_status == "KAWIN"]
+    assert couples and all(r.marriage_date and r.marriage_date > r.birth_date for r in couples)
+    assert registry_kk_fields_of(heads[0]) == kk_fields.synthetic(
+        heads[0].nik,
+        seed=1272,
+        born=heads[0].birth_date,
+        relationship="KEPALA KELUARGA",
+        reference=registry.POPULATION_REFERENCE_DATE,
+    )
 
 
 def test_openapi_documents_errors_and_auth(client):

@@ -5,23 +5,12 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from gateway.extensions import LocalDateTime, Schema
+from gateway.identity import kk_fields
 from gateway.identity.schemas import NikField
 from services.adminduk.applications.models import KINDS, KK_CHANGES, REPRINTS, STATES
 
 ATTACHMENT_KINDS = ("marriage_certificate", "police_loss_report", "ijazah", "supporting_document")
-# Education levels as SIAK records them (the KK's "Pendidikan" column).
-EDUCATION = (
-    "TIDAK/BELUM SEKOLAH",
-    "BELUM TAMAT SD/SEDERAJAT",
-    "TAMAT SD/SEDERAJAT",
-    "SLTP/SEDERAJAT",
-    "SLTA/SEDERAJAT",
-    "DIPLOMA I/II",
-    "AKADEMI/DIPLOMA III/S. MUDA",
-    "DIPLOMA IV/STRATA I",
-    "STRATA II",
-    "STRATA III",
-)
+EDUCATION = kk_fields.EDUCATION  # as SIAK records them (the KK's "Pendidikan" column)
 # Reasons for moving as the SKPWNI form lists them.
 MOVE_REASONS = ("pekerjaan", "pendidikan", "keamanan", "kesehatan", "perumahan", "keluarga", "lainnya")
 MAX_ATTACHMENTS = 3  # three files of 2 MB fit the 8 MB request limit once base64-encoded

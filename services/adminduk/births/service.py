@@ -181,7 +181,11 @@ def _duplicate_reasons(
     births = list(
         session_of(uow).execute(
             select(
-                Birth.id, Birth.birth_date, Birth.multiple_birth_order, Birth.child_resident_id, Birth.facility_code
+                Birth.id,
+                Birth.birth_date,
+                Birth.multiple_birth_order,
+                Birth.child_resident_id,
+                Birth.facility_code,
             ).where(
                 Birth.mother_nik == mother.nik,
                 Birth.birth_date.between(low, high),
@@ -262,9 +266,11 @@ def report_birth(
         except IntegrityError:
             # A concurrent request reported the same birth first (the unique dedupe_key): point at it.
             session_of(uow).rollback()
-            existing = session_of(uow).execute(
-                select(Birth.id, Birth.facility_code).where(Birth.dedupe_key == birth.dedupe_key)
-            ).first()
+            existing = (
+                session_of(uow)
+                .execute(select(Birth.id, Birth.facility_code).where(Birth.dedupe_key == birth.dedupe_key))
+                .first()
+            )
             if existing is None:
                 raise
             raise _duplicate_of(facility, existing.id, existing.facility_code) from None
@@ -312,6 +318,10 @@ def _register_birth(
         rw=mother.rw,
         mother_nik=mother.nik,
         father_nik=father.nik if married and father else None,
+        father_name=father.full_name if married and father else None,
+        mother_name=mother.full_name,
+        citizenship="WNI",
+        birth_order=birth.multiple_birth_order,
         is_deceased=False,
     )
     session.add(child)

@@ -110,7 +110,7 @@ def issue_kia(
         ["Nama Kepala Keluarga", head_name],
         ["No. Akta Kelahiran", akta_number],
         ["Agama", child.religion or "-"],
-        ["Kewarganegaraan", "WNI"],
+        ["Kewarganegaraan", child.citizenship or "WNI"],
         ["Alamat", f"{child.address} RT {child.rt}/RW {child.rw}"],
         ["Kel/Desa", kelurahan.upper()],
         ["Kecamatan", kecamatan.upper()],
@@ -125,6 +125,7 @@ def issue_kia(
         number=child.nik,
         title="KARTU IDENTITAS ANAK",
         fields=fields,
+        table={"page": "id1"},  # an ID-1 card, front and back
         public=_public(child, name),
         owner_resident_ids=owners,
         subject_resident_id=child.id,

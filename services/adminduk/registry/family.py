@@ -20,6 +20,8 @@ from services.adminduk.registry import numbers
 
 KK_KIND = "kk"
 KK_TITLE = "KARTU KELUARGA"
+# Every member's line as stored (the first eight as before: older versions and their readers keep
+# their positions); the PDF draws the real card's two tables from it, each with its own "No".
 KK_COLUMNS = [
     "No",
     "NIK",
@@ -27,8 +29,47 @@ KK_COLUMNS = [
     "Jenis Kelamin",
     "Tempat Lahir",
     "Tanggal Lahir",
-    "Hubungan dalam Keluarga",
+    "Status Hubungan dalam Keluarga",
     "Status Perkawinan",
+    "Agama",
+    "Pendidikan",
+    "Jenis Pekerjaan",
+    "Golongan Darah",
+    "Tanggal Perkawinan",
+    "Kewarganegaraan",
+    "No. Paspor",
+    "No. KITAS/KITAP",
+    "Nama Ayah",
+    "Nama Ibu",
+]
+KK_SECTIONS = [
+    {
+        "title": "",
+        "columns": [
+            "Nama Lengkap",
+            "NIK",
+            "Jenis Kelamin",
+            "Tempat Lahir",
+            "Tanggal Lahir",
+            "Agama",
+            "Pendidikan",
+            "Jenis Pekerjaan",
+            "Golongan Darah",
+        ],
+    },
+    {
+        "title": "",
+        "columns": [
+            "Status Perkawinan",
+            "Tanggal Perkawinan",
+            "Status Hubungan dalam Keluarga",
+            "Kewarganegaraan",
+            "No. Paspor",
+            "No. KITAS/KITAP",
+            "Nama Ayah",
+            "Nama Ibu",
+        ],
+    },
 ]
 # The order members are listed on a real KK: head first, then spouse, children by age, others.
 RELATIONSHIP_ORDER = {
@@ -64,7 +105,7 @@ def living_members(uow: UnitOfWork, kk_number: str) -> list[Resident]:
     )
     return sorted(
         members,
-        key=lambda r: (RELATIONSHIP_ORDER.get(r.family_relationship, 99), r.birth_date, r.nik),
+        key=lambda r: (RELATIONSHIP_ORDER.get(r.family_relationship, 99), r.birth_date, r.birth_order, r.nik),
     )
 
 
@@ -108,10 +149,20 @@ def kk_table(members: Sequence[Resident]) -> dict[str, Any]:
             wording.tanggal(m.birth_date),
             m.family_relationship,
             m.marital_status,
+            m.religion or "-",
+            m.education or "-",
+            m.occupation or "-",
+            m.blood_type or "TIDAK TAHU",
+            wording.tanggal(m.marriage_date) if m.marriage_date else "-",
+            m.citizenship or "WNI",
+            m.passport_number or "-",
+            m.kitas_number or "-",
+            m.father_name or names.get(m.father_nik or "") or "-",
+            m.mother_name or names.get(m.mother_nik or "") or "-",
         ]
         for i, m in enumerate(members, start=1)
     ]
-    return {"columns": list(KK_COLUMNS), "rows": rows}
+    return {"columns": list(KK_COLUMNS), "rows": rows, "page": "a4-landscape", "sections": KK_SECTIONS}
 
 
 def kk_public(*, kk_number: str, members: Sequence[Resident]) -> dict[str, Any]:
