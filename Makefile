@@ -36,14 +36,19 @@ ACQUIRER_PORT ?= 8040
 # The local RFC 3161 timestamp authority the PDF signatures get their timestamps from (PAdES B-T).
 TSA_PORT ?= 8045
 
+# The local OSS-RBA simulator (PIA v4.3): answers inqueryNIB/checkLicenseStatus and takes our status pushes.
+OSS_PORT ?= 8030
+
 # SQLite + in-process jobs; the worker process runs the periodic jobs (SLA sweeps) in-process too.
 run: port-free seed
 	@echo "API on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/api/v1/docs; QR links: $(PUBLIC_BASE_URL))"
 	export PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' PAYMENTS_ACQUIRER_BASE_URL='http://127.0.0.1:$(ACQUIRER_PORT)' \
-	  DOCUMENT_TSA_URL="$${DOCUMENT_TSA_URL:-http://127.0.0.1:$(TSA_PORT)/}"; \
+	  DOCUMENT_TSA_URL="$${DOCUMENT_TSA_URL:-http://127.0.0.1:$(TSA_PORT)/}" \
+	  OSS_BASE_URL="$${OSS_BASE_URL:-http://127.0.0.1:$(OSS_PORT)/v1/kl/rba}"; \
 	$(BIN)/flask acquirer --port $(ACQUIRER_PORT) & sim=$$!; \
 	$(BIN)/flask tsa-simulator --port $(TSA_PORT) & tsa=$$!; \
-	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker $$sim $$tsa' EXIT INT TERM; \
+	$(BIN)/flask oss-simulator --port $(OSS_PORT) --target http://$(HOST):$(PORT) & oss=$$!; \
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker $$sim $$tsa $$oss' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
 test: venv

@@ -209,6 +209,7 @@ class Businesses(MethodView):
     @blp.response(200, s.BusinessSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="No NIB from OSS names you as responsible")
     @blp.alt_response(409, schema=ErrorSchema, description="Linked to another account")
+    @blp.alt_response(503, schema=ErrorSchema, description="OSS did not answer the NIB inquiry: try again later")
     def post(self, data: dict[str, Any]) -> Any:
         """Link my NIB: OSS must name me (my NIK) as the person responsible"""
         return applications.link_business(UnitOfWork(), principal=current_principal(), nib=data["nib"])
